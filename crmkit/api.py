@@ -1,0 +1,228 @@
+"""The Python API for embedding crmkit: ``crm = crmkit.open(url)``."""
+
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from crmkit.domain import ContactKind, Customer, DeadLetter, IngestOutcome, RawItem, Stream
+from crmkit.errors import UnknownAdapterError
+from crmkit.identity.normalize import Normalizer
+from crmkit.plugins import CrmkitPluginManager, collect_adapters, get_plugin_manager
+from crmkit.schemas import CustomerRecordSchema, RecordValidator
+from crmkit.sdk.adapter import Adapter, NoProgress, Progress
+from crmkit.services.customers import project_customers
+from crmkit.services.ingest import DEFAULT_BATCH_SIZE, Ingestor
+from crmkit.store import Database
+from crmkit.store.customers import SqlCustomerStore
+from crmkit.store.records import SqlRecordStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from types import TracebackType
+
+    from crmkit.domain import SourceRecord
+
+
+def _validators() -> dict[Stream, RecordValidator]:
+    return {Stream.CUSTOMERS: RecordValidator(CustomerRecordSchema())}
+
+
+class Crmkit:
+    """One crmkit instance: a database, a plugin manager, and the use cases over them.
+
+    Build it with :func:`crmkit.open`. Instances are independent: each has its own plugin
+    manager and engine, so an application may open several.
+    """
+
+    def __init__(self, database: Database, plugin_manager: CrmkitPluginManager) -> None:
+        self.database = database
+        self.pm = plugin_manager
+        self.hook = plugin_manager.hook
+        self.records = SqlRecordStore(database)
+        self.customer_store = SqlCustomerStore(database)
+        self.normalizer = Normalizer(self.hook)
+        self.validators = _validators()
+        self._adapters: dict[str, type[Adapter]] | None = None
+
+    def __enter__(self) -> Crmkit:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.database.dispose()
+
+    def init(self) -> None:
+        """Create or upgrade the database schema (also done on first use)."""
+        self.database.migrate()
+
+    # adapters -----------------------------------------------------------------------------
+
+    def adapters(self) -> dict[str, type[Adapter]]:
+        """Return every registered adapter class by name."""
+        if self._adapters is None:
+            self._adapters = collect_adapters(self.pm)
+        return dict(self._adapters)
+
+    def adapter(self, name: str, source: str, config: Mapping[str, Any]) -> Adapter:
+        """Return adapter ``name`` configured for ``source``; raise if unknown or misconfigured."""
+        known = self.adapters()
+        if name not in known:
+            raise UnknownAdapterError(name, builtins.list(known))
+        return known[name](source=source, config=config)
+
+    # ingest -------------------------------------------------------------------------------
+
+    def import_from(
+        self,
+        adapter: Adapter,
+        stream: str = "customers",
+        *,
+        progress: Progress | None = None,
+        on_batch: Callable[[IngestOutcome], None] | None = None,
+        resolve: bool = True,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> IngestOutcome:
+        """Read ``stream`` from ``adapter`` into the store; return what happened.
+
+        Bad records go to the dead-letter table; everything else is stored, batch by batch.
+        With ``resolve`` (the default), customers are brought up to date afterwards.
+        """
+        items = adapter.read(stream, None, progress or NoProgress())
+        return self._ingest(adapter.source, stream, items, on_batch, resolve, batch_size)
+
+    def ingest_customers(
+        self, source: str, records: Iterable[Mapping[str, Any]], *, resolve: bool = True
+    ) -> IngestOutcome:
+        """Ingest customer records in the generic format (dicts) from ``source``."""
+        items = (
+            RawItem(raw=msgspec.json.encode(r).decode(), data=r, position=f"item {n}",
+                    raw_is_record=True)
+            for n, r in enumerate(records, start=1)
+        )
+        return self._ingest(source, "customers", items, None, resolve, DEFAULT_BATCH_SIZE)
+
+    def _ingest(
+        self,
+        source: str,
+        stream: str,
+        items: Iterable[Any],
+        on_batch: Callable[[IngestOutcome], None] | None,
+        resolve: bool,
+        batch_size: int,
+    ) -> IngestOutcome:
+        stream_kind = Stream(stream)
+        validator = self.validators.get(stream_kind)
+        if validator is None:
+            raise NotImplementedError(f"the {stream} stream is not ingested yet")
+        ingestor = Ingestor(
+            store=self.records,
+            validator=validator,
+            source=source,
+            stream=stream_kind,
+            batch_size=batch_size,
+            on_stored=self._announce if self.hook.records_ingested.get_hookimpls() else None,
+            on_progress=on_batch,
+        )
+        outcome = ingestor.run(items)
+        if resolve:
+            self.resolve()
+        return outcome
+
+    def _announce(self, records: builtins.list[SourceRecord]) -> None:
+        first = records[0]
+        self.hook.records_ingested(source=first.source, stream=first.stream.value, records=records)
+
+    # customers ----------------------------------------------------------------------------
+
+    def resolve(self, *, regions: dict[str, str] | None = None) -> int:
+        """Bring customers up to date with the records stored since the last run.
+
+        Returns how many records were processed. ``regions`` maps a source to the default
+        phone region of its numbers.
+        """
+        notify = self.hook.customer_created if self.hook.customer_created.get_hookimpls() else None
+        return project_customers(
+            self.customer_store,
+            self.validators[Stream.CUSTOMERS],
+            self.normalizer,
+            regions=regions,
+            on_created=(lambda c: notify(customer=c)) if notify else None,
+        )
+
+    def customer(self, customer_id: int) -> Customer:
+        """Return one customer by id (an old id of a merged customer resolves too)."""
+        return self.customer_store.get(customer_id)
+
+    def customers(self) -> Iterator[Customer]:
+        """Yield every current customer, in id order, without loading them all at once."""
+        return self.customer_store.iter_all()
+
+    def count_customers(self) -> int:
+        """Return how many current customers there are."""
+        return self.customer_store.count()
+
+    def find_customers(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        identifier: tuple[str, str] | None = None,
+        identity: tuple[str, str] | None = None,
+        region: str | None = None,
+    ) -> builtins.list[Customer]:
+        """Return the customers matching any one given fact, in any format the source used.
+
+        ``phone`` is normalised like ingested phones (``region`` for numbers without a
+        country code; default ``RU``); ``identifier`` is ``(kind, value)`` such as
+        ``("inn", "7707083893")``; ``identity`` is ``(source, external_id)``.
+        """
+        if identity is not None:
+            found = self.customer_store.find_by_identity(*identity)
+            return [found] if found else []
+        if phone is not None:
+            point = self.normalizer.contact(ContactKind.PHONE, phone, region or "RU")
+            return self.customer_store.find_by_key("phone", point.value) if point.value else []
+        if email is not None:
+            point = self.normalizer.contact(ContactKind.EMAIL, email)
+            return self.customer_store.find_by_key("email", point.value) if point.value else []
+        if identifier is not None:
+            kind, raw = identifier
+            value, _problem = self.normalizer.identifier(kind, raw, None)
+            return self.customer_store.find_by_key(f"id:{kind.lower()}", value) if value else []
+        raise TypeError("find_customers needs one of phone, email, identifier or identity")
+
+    def dead_letters(
+        self, *, source: str | None = None, status: str | None = "open", limit: int | None = None
+    ) -> builtins.list[DeadLetter]:
+        """Return dead letters (default: the open ones), oldest first."""
+        return self.records.dead_letters(source=source, status=status, limit=limit)
+
+
+def open(  # noqa: A001 - the natural name for opening a crmkit database
+    url: str | None = None,
+    *,
+    entrypoints: bool = True,
+    plugins: tuple[object, ...] = (),
+    create: bool = True,
+) -> Crmkit:
+    """Return a :class:`Crmkit` on the database at ``url``.
+
+    ``url`` is any SQLAlchemy URL; default ``CRMKIT_DATABASE_URL`` or ``sqlite:///crmkit.db``.
+    ``entrypoints=False`` loads only built-ins (and ``plugins``); ``plugins`` are extra plugin
+    objects to register. With ``create``, the schema is created or upgraded now.
+    """
+    crm = Crmkit(Database(url), get_plugin_manager(entrypoints=entrypoints, extra=plugins))
+    if create:
+        crm.database.ensure_schema()
+    return crm

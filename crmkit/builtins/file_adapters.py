@@ -1,0 +1,195 @@
+"""The built-in ``jsonl`` and ``csv`` adapters: generic-format files, read as streams.
+
+Both read one file per run. ``jsonl`` takes one JSON object per line; ``csv`` takes a header
+row whose columns are the generic format's field names (see ``docs/formats.md``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from typing import IO, TYPE_CHECKING, Any, ClassVar
+
+import msgspec
+from marshmallow import Schema, fields, validate
+
+from crmkit.domain import RawItem, Stream
+from crmkit.errors import AdapterError
+from crmkit.hookspecs import hookimpl
+from crmkit.sdk.adapter import Adapter, Progress, StreamSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
+_KEEP_OF_OVERSIZED = 64 * 1024
+_ALL_STREAMS = tuple(StreamSpec(s.value) for s in Stream)
+
+
+class FileConfigSchema(Schema):
+    """Settings shared by the file adapters."""
+
+    path = fields.String(required=True, validate=validate.Length(min=1))
+    encoding = fields.String(load_default="utf-8-sig")
+    max_record_bytes = fields.Integer(
+        load_default=DEFAULT_MAX_RECORD_BYTES, validate=validate.Range(min=1)
+    )
+
+
+class CsvConfigSchema(FileConfigSchema):
+    """Settings of the ``csv`` adapter."""
+
+    delimiter = fields.String(load_default=",", validate=validate.Length(equal=1))
+    list_separator = fields.String(load_default=";", validate=validate.Length(min=1))
+
+
+class _FileAdapter(Adapter):
+    streams: ClassVar[tuple[StreamSpec, ...]] = _ALL_STREAMS
+
+    def _open(self) -> IO[bytes]:
+        path = self.config["path"]
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed by the caller's with-block
+        except OSError as exc:
+            raise AdapterError(self.source, f"cannot read {path}: {exc.strerror}") from exc
+        return handle
+
+    def _size(self) -> int | None:
+        try:
+            return os.path.getsize(self.config["path"])
+        except OSError:
+            return None
+
+
+def _read_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[bytes, bool]]:
+    """Yield ``(line, complete)``; a line over ``limit`` bytes is cut and drained."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            head = line
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(1024 * 1024)
+            yield head, False
+            continue
+        yield line, True
+
+
+class JsonLinesAdapter(_FileAdapter):
+    """Reads a JSON Lines file: one record (a JSON object) per line; blank lines are skipped."""
+
+    name = "jsonl"
+    description = "generic records, one JSON object per line"
+    config_schema = FileConfigSchema
+
+    def read(self, stream: str, cursor: Any, progress: Progress) -> Iterator[RawItem]:  # noqa: ARG002
+        """Yield one :class:`RawItem` per non-blank line; malformed lines carry ``error``."""
+        progress.set_total(self._size())
+        limit = self.config["max_record_bytes"]
+        encoding = self.config["encoding"]
+        decode: Callable[[str], Any] = msgspec.json.decode
+        with self._open() as handle:
+            for number, (line, complete) in enumerate(_read_lines(handle, limit), start=1):
+                progress.advance(len(line))
+                position = f"line {number}"
+                if not complete:
+                    raw = line[:_KEEP_OF_OVERSIZED].decode(encoding, "replace")
+                    error = f"record longer than {limit} bytes (first 64 KiB kept)"
+                    yield RawItem(raw=raw, data=None, position=position, error=error)
+                    continue
+                try:
+                    text = line.decode(encoding).rstrip("\r\n")
+                except UnicodeDecodeError as exc:
+                    raw = line.decode(encoding, "replace").rstrip("\r\n")
+                    error = f"not valid {encoding}: {exc.reason} at byte {exc.start}"
+                    yield RawItem(raw=raw, data=None, position=position, error=error)
+                    continue
+                if not text.strip():
+                    continue
+                try:
+                    data = decode(text)
+                except msgspec.DecodeError as exc:
+                    error = f"malformed JSON: {exc}"
+                    yield RawItem(raw=text, data=None, position=position, error=error)
+                    continue
+                yield RawItem(raw=text, data=data, position=position, raw_is_record=True)
+
+
+_LIST_COLUMNS = frozenset({"emails", "phones"})
+_ADDRESS_PREFIX = "address_"
+_NESTED = ("identifiers.", "attributes.")
+
+
+def csv_row_to_record(row: dict[str, str], list_separator: str) -> dict[str, Any]:
+    """Return a CSV row (header → cell) as a generic record; empty cells are left out.
+
+    ``emails`` and ``phones`` cells hold several values split by ``list_separator``;
+    ``address_line``, ``address_city``, ... make one address; ``identifiers.inn`` and
+    ``attributes.segment`` style columns fill those mappings.
+    """
+    record: dict[str, Any] = {}
+    address: dict[str, str] = {}
+    for column, cell in row.items():
+        if column is None or cell is None or not cell.strip():
+            continue
+        key = column.strip()
+        value = cell.strip()
+        if key in _LIST_COLUMNS:
+            record[key] = [v.strip() for v in value.split(list_separator) if v.strip()]
+        elif key.startswith(_ADDRESS_PREFIX):
+            address[key.removeprefix(_ADDRESS_PREFIX)] = value
+        elif key.startswith(_NESTED):
+            group, _, sub = key.partition(".")
+            record.setdefault(group, {})[sub] = value
+        else:
+            record[key] = value
+    if address:
+        record["addresses"] = [address]
+    return record
+
+
+class CsvAdapter(_FileAdapter):
+    """Reads a CSV file with a header row of generic-format column names."""
+
+    name = "csv"
+    description = "generic records, a CSV file with a header row"
+    config_schema = CsvConfigSchema
+
+    def read(self, stream: str, cursor: Any, progress: Progress) -> Iterator[RawItem]:  # noqa: ARG002
+        """Yield one :class:`RawItem` per data row; ``raw`` is the row as JSON."""
+        progress.set_total(self._size())
+        encoding = self.config["encoding"]
+        separator = self.config["list_separator"]
+        with self._open() as binary:
+            text = io.TextIOWrapper(binary, encoding=encoding, newline="", errors="strict")
+            reader = csv.DictReader(text, delimiter=self.config["delimiter"])
+            read_so_far = 0
+            try:
+                for row in reader:
+                    position = f"line {reader.line_num}"
+                    raw = msgspec.json.encode(row).decode()
+                    done = binary.tell()
+                    progress.advance(done - read_so_far)
+                    read_so_far = done
+                    if None in row:
+                        error = "more cells than the header has columns"
+                        yield RawItem(raw=raw, data=None, position=position, error=error)
+                        continue
+                    yield RawItem(raw=raw, data=csv_row_to_record(row, separator), position=position)
+            except UnicodeDecodeError as exc:
+                raise AdapterError(
+                    self.source, f"{self.config['path']} is not valid {encoding}: {exc.reason}"
+                ) from exc
+            except csv.Error as exc:
+                raise AdapterError(
+                    self.source, f"{self.config['path']} line {reader.line_num}: {exc}"
+                ) from exc
+
+
+@hookimpl
+def register_adapters(register: Callable[[type[Adapter]], None]) -> None:
+    """Register the ``jsonl`` and ``csv`` adapters."""
+    register(JsonLinesAdapter)
+    register(CsvAdapter)

@@ -1,0 +1,315 @@
+"""The ``crmkit`` command line (click). Plugins add commands through ``register_commands``."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+import crmkit
+from crmkit.domain import Stream
+from crmkit.errors import CrmkitError
+from crmkit.plugins import CrmkitPluginManager, get_plugin_manager
+from crmkit.progress import progress_for
+from crmkit.schemas import CustomerExportSchema
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from crmkit.api import Crmkit
+    from crmkit.domain import IngestOutcome
+
+F = TypeVar("F", bound="Callable[..., Any]")
+
+err_console = Console(stderr=True)
+
+
+class State:
+    """What every command shares: the database URL, the plugin manager, the opened crmkit."""
+
+    def __init__(self, db_url: str | None, pm: CrmkitPluginManager) -> None:
+        self.db_url = db_url
+        self.pm = pm
+        self._crm: Crmkit | None = None
+
+    def crm(self) -> Crmkit:
+        """Return the crmkit instance, opening the database on first use."""
+        if self._crm is None:
+            from crmkit.api import Crmkit
+            from crmkit.store import Database
+
+            self._crm = Crmkit(Database(self.db_url), self.pm)
+        return self._crm
+
+
+def friendly_errors(func: F) -> F:
+    """Turn :class:`CrmkitError` into a clean one-line error and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CrmkitError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_url",
+    envvar="CRMKIT_DATABASE_URL",
+    help="SQLAlchemy database URL [default: sqlite:///crmkit.db; env CRMKIT_DATABASE_URL]",
+)
+@click.version_option(crmkit.__version__, prog_name="crmkit")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """crmkit: one customer across your ERP, web shop and phones."""
+    pm = ctx.obj if isinstance(ctx.obj, CrmkitPluginManager) else get_plugin_manager()
+    ctx.obj = State(db_url, pm)
+    ctx.call_on_close(lambda: ctx.obj._crm.close() if ctx.obj._crm else None)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@cli.command()
+@pass_state
+@friendly_errors
+def init(state: State) -> None:
+    """Create the database, or upgrade its schema to this version of crmkit."""
+    crm = state.crm()
+    before = crm.database.current_revision()
+    crm.init()
+    after = crm.database.current_revision()
+    where = crm.database.display_url()
+    if before == after:
+        click.echo(f"{where}: schema is up to date (revision {after})")
+    else:
+        click.echo(f"{where}: schema upgraded from {before or 'empty'} to revision {after}")
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Include crmkit's built-in plugins.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def plugins(state: State, show_all: bool, as_json: bool) -> None:
+    """List installed plugins, their versions and hooks, and any that failed."""
+    infos = [i for i in state.pm.plugin_infos() if show_all or not i.builtin]
+    problems = state.pm.problems
+    if as_json:
+        payload = {
+            "plugins": [
+                {"name": i.name, "builtin": i.builtin, "distribution": i.distribution,
+                 "version": i.version, "hooks": list(i.hooks)}
+                for i in infos
+            ],
+            "problems": [{"name": p.name, "hook": p.hook, "error": p.error} for p in problems],
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    table = Table("plugin", "version", "hooks", title="crmkit plugins")
+    for info in infos:
+        version = f"{info.distribution} {info.version}" if info.distribution else "built-in"
+        table.add_row(info.name, version, ", ".join(info.hooks))
+    Console().print(table)
+    if not infos:
+        click.echo("no plugins installed (crmkit plugins --all shows the built-ins)")
+    for problem in problems:
+        where = f" in hook {problem.hook}" if problem.hook else ""
+        err_console.print(f"[red]broken[/red] {problem.name}{where}: {problem.error}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def adapters(state: State, as_json: bool) -> None:
+    """List the adapters plugins provide, with their streams and settings."""
+    found = state.crm().adapters()
+    rows = []
+    for name, adapter in sorted(found.items()):
+        settings = sorted(adapter.config_schema().fields)
+        rows.append({"name": name, "description": adapter.description,
+                     "streams": adapter.stream_names(), "settings": settings})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("adapter", "streams", "settings", "description", title="crmkit adapters")
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["streams"]), ", ".join(row["settings"]),
+                      row["description"])
+    Console().print(table)
+
+
+def _summary(outcome: IngestOutcome, seconds: float) -> Table:
+    table = Table("read", "new", "changed", "unchanged", "dead-lettered", "seconds",
+                  title="import summary")
+    table.add_row(str(outcome.read), str(outcome.new), str(outcome.changed),
+                  str(outcome.unchanged), str(outcome.dead_lettered), f"{seconds:.1f}")
+    return table
+
+
+@cli.command("import")
+@click.argument("adapter_name", metavar="ADAPTER")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--source", required=True, help="Name of the source the records come from.")
+@click.option("--stream", type=click.Choice([s.value for s in Stream]), default="customers",
+              show_default=True, help="What the file holds.")
+@click.option("--region", help="Default phone region of the source (ISO code, e.g. RU).")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="An adapter setting, e.g. --option delimiter=';' (repeatable).")
+@click.option("--resolve/--no-resolve", default=True, show_default=True,
+              help="Update customers after importing.")
+@pass_state
+@friendly_errors
+def import_(state: State, adapter_name: str, path: str, source: str, stream: str,
+            region: str | None, options: tuple[str, ...], resolve: bool) -> None:
+    """Import a file through ADAPTER (jsonl, csv, or a plugin's) as records of SOURCE."""
+    import time
+
+    config: dict[str, Any] = {"path": path}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {option!r}", param_hint="--option")
+        config[key.strip()] = value
+    crm = state.crm()
+    adapter = crm.adapter(adapter_name, source, config)
+    started = time.perf_counter()
+    with progress_for(f"import {source}", err_console) as progress:
+
+        def show(outcome: IngestOutcome) -> None:
+            progress.detail(f"{outcome.read} read, {outcome.stored} stored, "
+                            f"{outcome.dead_lettered} dead-lettered")
+
+        outcome = crm.import_from(adapter, stream, progress=progress, on_batch=show,
+                                  resolve=False)
+    if resolve:
+        with err_console.status("updating customers"):
+            crm.resolve(regions={source: region.upper()} if region else None)
+    Console().print(_summary(outcome, time.perf_counter() - started))
+    if outcome.dead_lettered:
+        click.echo(f"{outcome.dead_lettered} bad record(s) kept in the dead-letter table: "
+                   f"crmkit deadletters list --source {source}")
+
+
+@cli.group()
+def customers() -> None:
+    """Golden customers: export and inspect."""
+
+
+@customers.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write [default: standard output].")
+@pass_state
+@friendly_errors
+def export(state: State, fmt: str, output: Any) -> None:
+    """Write every customer, one per line, with golden fields and source identities."""
+    schema = CustomerExportSchema()
+    crm = state.crm()
+    if fmt == "jsonl":
+        for customer in crm.customers():
+            output.write(json.dumps(schema.dump_customer(customer), ensure_ascii=False) + "\n")
+        return
+    columns = ["id", "kind", "name", "phones", "emails", "addresses", "identifiers",
+               "birth_date", "identities"]
+    writer = csv.DictWriter(output, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for customer in crm.customers():
+        doc = schema.dump_customer(customer)
+        writer.writerow({
+            "id": doc["id"],
+            "kind": doc["kind"] or "",
+            "name": doc["name"],
+            "phones": ";".join(doc["phones"]),
+            "emails": ";".join(doc["emails"]),
+            "addresses": " | ".join(crmkit.domain.Address(**a).one_line()
+                                    for a in doc["addresses"]),
+            "identifiers": ";".join(f"{k}={v}" for k, v in doc["identifiers"].items()),
+            "birth_date": doc["birth_date"] or "",
+            "identities": ";".join(f"{i['source']}/{i['external_id']}"
+                                   for i in doc["identities"]),
+        })
+
+
+@customers.command("show")
+@click.argument("customer_id", type=int)
+@pass_state
+@friendly_errors
+def show(state: State, customer_id: int) -> None:
+    """Show one customer's card."""
+    from crmkit.card import render_card
+
+    Console().print(render_card(state.crm(), state.crm().customer(customer_id)))
+
+
+@cli.group()
+def deadletters() -> None:
+    """Records that could not be ingested, with their raw payload and the reason."""
+
+
+@deadletters.command("list")
+@click.option("--source", help="Only this source.")
+@click.option("--status", type=click.Choice(["open", "retried", "discarded", "all"]),
+              default="open", show_default=True)
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines with the raw payload.")
+@pass_state
+@friendly_errors
+def list_deadletters(state: State, source: str | None, status: str, limit: int,
+                     as_json: bool) -> None:
+    """List dead letters, oldest first."""
+    letters = state.crm().dead_letters(source=source, status=None if status == "all" else status,
+                                       limit=limit)
+    if as_json:
+        for letter in letters:
+            click.echo(json.dumps({
+                "id": letter.id, "source": letter.source, "stream": letter.stream.value,
+                "position": letter.position, "reason": letter.reason, "raw": letter.raw,
+                "status": letter.status,
+                "created_at": letter.created_at.isoformat() if letter.created_at else None,
+            }, ensure_ascii=False))
+        return
+    table = Table("id", "source", "stream", "where", "reason", "raw", title="dead letters")
+    for letter in letters:
+        raw = letter.raw if len(letter.raw) <= 60 else letter.raw[:57] + "..."
+        table.add_row(str(letter.id), letter.source, letter.stream.value, letter.position or "",
+                      letter.reason, raw)
+    Console().print(table)
+    if not letters:
+        click.echo("no dead letters")
+
+
+@cli.command()
+@click.option("--db", "demo_db", default="sqlite:///crmkit-demo.db", show_default=True,
+              help="Where the demo writes (it starts from an empty database).")
+@pass_state
+@friendly_errors
+def demo(state: State, demo_db: str) -> None:
+    """Import the bundled sample data from several sources and show the customer cards."""
+    from crmkit.demo import run_demo
+
+    run_demo(demo_db, state.pm, Console())
+
+
+def build_cli(pm: CrmkitPluginManager | None = None) -> click.Group:
+    """Return the CLI with plugin commands added through ``register_commands``."""
+    pm = pm or get_plugin_manager()
+    pm.hook.register_commands(cli=cli)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``crmkit`` command."""
+    pm = get_plugin_manager()
+    group = build_cli(pm)
+    group.main(args=argv if argv is not None else sys.argv[1:], prog_name="crmkit", obj=pm)

@@ -1,0 +1,45 @@
+"""The crmkit domain model: plain attrs classes, free of any storage or wire format.
+
+Nothing in this package imports SQLAlchemy, marshmallow or any adapter; the store and the
+schemas translate to and from these classes at the edges.
+"""
+
+from crmkit.domain.common import Money, ensure_utc, utc_now
+from crmkit.domain.customers import (
+    Address,
+    ContactKind,
+    ContactPoint,
+    Customer,
+    CustomerKind,
+    Identity,
+    PartyFacts,
+)
+from crmkit.domain.interactions import Channel, Direction, Interaction
+from crmkit.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, Shipment
+from crmkit.domain.records import DeadLetter, IngestOutcome, RawItem, SourceRecord, Stream
+
+__all__ = [
+    "Address",
+    "Channel",
+    "ContactKind",
+    "ContactPoint",
+    "Customer",
+    "CustomerKind",
+    "DeadLetter",
+    "Direction",
+    "Identity",
+    "IngestOutcome",
+    "Interaction",
+    "Money",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "PartyFacts",
+    "RawItem",
+    "Shipment",
+    "SourceRecord",
+    "Stream",
+    "ensure_utc",
+    "utc_now",
+]

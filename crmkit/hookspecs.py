@@ -1,0 +1,137 @@
+"""Every hook crmkit calls. Plugins implement them with ``@crmkit.hookimpl``.
+
+Hooks only ever gain arguments, never lose or rename them: pluggy lets an implementation
+accept any subset of a hook's arguments, so a plugin written for an older crmkit keeps working.
+A hook that raises is reported with the plugin's name and treated as if it had returned
+``None``; it never takes the host down (set ``CRMKIT_STRICT_PLUGINS=1`` to re-raise).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import click
+
+    from crmkit.domain import Address, Customer, SourceRecord
+
+hookspec = pluggy.HookspecMarker("crmkit")
+hookimpl = pluggy.HookimplMarker("crmkit")
+
+#: Exceptions that are part of a hook's contract: they reach the caller instead of being
+#: reported as a broken plugin.
+CONTRACT_EXCEPTIONS: dict[str, tuple[type[Exception], ...]] = {
+    "normalize_phone": (ValueError,),
+    "normalize_email": (ValueError,),
+    "normalize_identifier": (ValueError,),
+}
+
+
+@hookspec
+def register_adapters(register: Callable[..., None]) -> None:
+    """Register adapter classes that read records from a source system.
+
+    Called once when a plugin manager is built. Call ``register(adapter_class)`` once per
+    adapter; the adapter's ``name`` attribute is the name used in ``crmkit import`` and in
+    configuration. Registering a name that another plugin already registered is an error that
+    names both plugins. Returns nothing.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands to the ``crmkit`` command line.
+
+    Called once when the CLI starts. ``cli`` is the top-level :class:`click.Group`; add
+    commands with ``cli.add_command(...)`` or the ``@cli.command()`` decorator. Returns nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def normalize_phone(raw: str, region: str | None) -> str | None:
+    """Return the phone number ``raw`` in E.164 form (``+74951234567``), or ``None``.
+
+    Called for every phone number when a record's facts are normalised. ``region`` is the
+    source's default region (ISO 3166 alpha-2, such as ``"RU"``) for numbers written without
+    a country code, or ``None``. firstresult: the first non-None answer wins; the built-in
+    implementation (phonenumbers) is ``trylast``. Raise ``ValueError`` with a reason to mark
+    the number unusable; it is then kept raw and flagged.
+    """
+
+
+@hookspec(firstresult=True)
+def normalize_email(raw: str) -> str | None:
+    """Return the e-mail address ``raw`` in normal form, or ``None`` to let the next plugin try.
+
+    Called for every e-mail address when a record's facts are normalised. firstresult; the
+    built-in implementation (trimmed, lower-cased) is ``trylast``. Raise ``ValueError`` with a
+    reason to mark the address unusable.
+    """
+
+
+@hookspec(firstresult=True)
+def normalize_identifier(kind: str, raw: str, country: str | None) -> str | None:
+    """Return the identifier ``raw`` of type ``kind`` (``inn``, ``kpp``, ``vat``...) in compact form.
+
+    Called for every entry of a record's ``identifiers``. ``country`` is the record's or
+    source's country, if known. firstresult; the built-in implementation (python-stdnum) is
+    ``trylast``. Raise ``ValueError`` with a reason when the identifier is invalid (a bad
+    checksum); it is then kept raw and flagged, and never used to link records.
+    """
+
+
+@hookspec(firstresult=True)
+def normalize_name(name: str, kind: str | None) -> str | None:
+    """Return a comparison key for the person or organisation name ``name``, or ``None``.
+
+    ``kind`` is ``"person"``, ``"organization"`` or ``None`` when the source does not say.
+    The key is for matching, not for display. firstresult; the built-in is ``trylast``.
+    """
+
+
+@hookspec(firstresult=True)
+def normalize_address(address: Address) -> Address | None:
+    """Return ``address`` with its parts in normal form, or ``None`` to let the next plugin try.
+
+    Called for every address when a record's facts are normalised. Locale plugins expand
+    abbreviations (``ул.`` → ``улица``) and recognise postcodes. firstresult; the built-in
+    implementation (whitespace and case only) is ``trylast``.
+    """
+
+
+@hookspec(firstresult=True)
+def choose_golden_value(field: str, candidates: list[dict[str, Any]]) -> Any:
+    """Return the value a customer's golden record shows for ``field``, or ``None``.
+
+    ``candidates`` holds one dict per source record that has a value: ``value``, ``source``,
+    ``priority`` (higher wins), ``updated_at`` (aware UTC or ``None``) and ``count`` (how many
+    records give that value). firstresult; the built-in survivorship (priority, then recency,
+    then frequency) is ``trylast``.
+    """
+
+
+@hookspec
+def records_ingested(source: str, stream: str, records: list[SourceRecord]) -> None:
+    """Called after a batch of new or changed source records is committed.
+
+    ``records`` are the stored versions, with ids. Observers only: the return value is
+    ignored, and a failure here never undoes the ingest.
+    """
+
+
+@hookspec
+def customer_created(customer: Customer) -> None:
+    """Called after a new golden customer is stored, with that customer. Returns nothing."""
+
+
+@hookspec
+def customer_card(customer: Customer, card: dict[str, Any]) -> None:
+    """Add sections to a customer's card.
+
+    Called whenever a card is built. ``card`` is a dict of section name to content; add or
+    extend sections in place. Returns nothing.
+    """

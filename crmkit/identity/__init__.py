@@ -1,0 +1,1 @@
+"""Identity resolution: normalise, block, compare, score, cluster and explain (pure, no ORM)."""

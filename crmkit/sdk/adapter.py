@@ -1,0 +1,98 @@
+"""The adapter contract: a name, a marshmallow config schema, and streams of raw items.
+
+Adapters only read. The engine, not the adapter, validates records, stores them, keeps
+cursors and sends bad records to the dead-letter table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import attrs
+import marshmallow
+
+from crmkit.errors import ConfigError, format_messages
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from crmkit.domain import RawItem
+
+
+class Progress(Protocol):
+    """Where an adapter reports how far it has read, in units it chooses (bytes, pages)."""
+
+    def set_total(self, total: int | None) -> None:
+        """Announce how many units the whole read will take, or ``None`` if unknown."""
+
+    def advance(self, units: int) -> None:
+        """Report that ``units`` more units have been read."""
+
+
+class NoProgress:
+    """A :class:`Progress` that ignores every report."""
+
+    def set_total(self, total: int | None) -> None:
+        """Ignore the total."""
+
+    def advance(self, units: int) -> None:
+        """Ignore the advance."""
+
+
+@attrs.frozen
+class Checkpoint:
+    """Yielded by a stream between items: everything before it is covered by ``cursor``.
+
+    The engine stores the cursor in the same transaction as the records before it.
+    """
+
+    cursor: Any
+
+
+@attrs.frozen
+class StreamSpec:
+    """Describes one stream an adapter offers: its name and what it carries."""
+
+    name: str
+    description: str = ""
+
+
+class Adapter:
+    """Base class of every adapter; subclasses set ``name``, ``config_schema`` and ``streams``.
+
+    An instance reads one configured source: ``Adapter(source="shop", config={...})``
+    validates ``config`` with ``config_schema`` and raises :class:`ConfigError` naming the
+    source, the key and the problem.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    config_schema: ClassVar[type[marshmallow.Schema]] = marshmallow.Schema
+    streams: ClassVar[tuple[StreamSpec, ...]] = ()
+
+    def __init__(self, source: str, config: Mapping[str, Any]) -> None:
+        self.source = source
+        try:
+            self.config: dict[str, Any] = self.config_schema().load(dict(config))
+        except marshmallow.ValidationError as exc:
+            raise ConfigError(
+                f"source {source!r} (adapter {self.name!r}): {format_messages(exc.messages)}"
+            ) from exc
+
+    @classmethod
+    def stream_names(cls) -> list[str]:
+        """Return the names of the streams this adapter offers."""
+        return [s.name for s in cls.streams]
+
+    def read(
+        self, stream: str, cursor: Any, progress: Progress
+    ) -> Iterator[RawItem | Checkpoint]:
+        """Yield the raw items of ``stream`` after ``cursor`` (``None``: from the start).
+
+        Yield a :class:`Checkpoint` whenever everything read so far is covered by a cursor.
+        Report progress through ``progress``. Raise :class:`~crmkit.errors.AdapterError`
+        when the source cannot be read at all; a single bad record is yielded as a
+        :class:`~crmkit.domain.RawItem` with ``error`` set, never raised.
+        """
+        raise NotImplementedError
+

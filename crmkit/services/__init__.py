@@ -1,0 +1,1 @@
+"""Use cases as functions over the storage ports: ingest, project customers, look up."""

@@ -1,0 +1,120 @@
+"""The tables, as SQLAlchemy Core ``Table`` objects on one ``MetaData``.
+
+Source records are append-only: a row is never updated or deleted. Customers and their
+identities and keys are a projection of the records and can be rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """A timezone-aware datetime stored in UTC; naive values are refused, reads are aware.
+
+    SQLite has no zone-aware type and returns naive values: this type restores UTC on read.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Return ``value`` in UTC; raise ``ValueError`` for a naive datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; use UTC")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        """Return the stored value as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY is the rowid).
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+Time = UtcDateTime()
+
+source_records = sa.Table(
+    "source_records",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("stream", sa.String(40), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("record", sa.Text, nullable=True),
+    sa.Column("payload_hash", sa.String(32), nullable=False),
+    sa.Column("received_at", Time, nullable=False),
+    sa.UniqueConstraint("source", "stream", "external_id", "version"),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20)),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("golden", Json, nullable=False),
+    sa.Column("merged_into", Id, sa.ForeignKey("customers.id"), nullable=True),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+)
+
+customer_identities = sa.Table(
+    "customer_identities",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("external_id", sa.String(255), primary_key=True),
+    sa.Column("customer_id", Id, sa.ForeignKey("customers.id"), nullable=False, index=True),
+    sa.Column("record_id", Id, sa.ForeignKey("source_records.id"), nullable=False),
+)
+
+customer_keys = sa.Table(
+    "customer_keys",
+    metadata,
+    sa.Column("kind", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(255), primary_key=True),
+    sa.Column("customer_id", Id, sa.ForeignKey("customers.id"), primary_key=True, index=True),
+)
+
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("stream", sa.String(40), nullable=False),
+    sa.Column("position", sa.String(100)),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index(None, "source", "stream", "status"),
+)
+
+state = sa.Table(
+    "crmkit_state",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
