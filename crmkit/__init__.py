@@ -4,7 +4,7 @@ Embed it with :func:`open`::
 
     import crmkit
     crm = crmkit.open("sqlite:///crm.db")
-    crm.ingest_customers("shop", [{"external_id": "42", "name": "Ivan", "phones": ["+74951234567"]}])
+    crm.ingest_customers("shop", [{"external_id": "42", "phones": ["+74951234567"]}])
     for customer in crm.find_customers(phone="8 (495) 123-45-67"):
         print(customer.name)
 

@@ -106,8 +106,12 @@ class Crmkit:
     ) -> IngestOutcome:
         """Ingest customer records in the generic format (dicts) from ``source``."""
         items = (
-            RawItem(raw=msgspec.json.encode(r).decode(), data=r, position=f"item {n}",
-                    raw_is_record=True)
+            RawItem(
+                raw=msgspec.json.encode(r).decode(),
+                data=r,
+                position=f"item {n}",
+                raw_is_record=True,
+            )
             for n, r in enumerate(records, start=1)
         )
         return self._ingest(source, "customers", items, None, resolve, DEFAULT_BATCH_SIZE)

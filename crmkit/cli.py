@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound="Callable[..., Any]")
 
 err_console = Console(stderr=True)
+_RAW_WIDTH = 60
 
 
 class State:
@@ -46,6 +47,11 @@ class State:
 
             self._crm = Crmkit(Database(self.db_url), self.pm)
         return self._crm
+
+    def close(self) -> None:
+        """Close the database connections if a command opened them."""
+        if self._crm is not None:
+            self._crm.close()
 
 
 def friendly_errors(func: F) -> F:
@@ -74,7 +80,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
     """crmkit: one customer across your ERP, web shop and phones."""
     pm = ctx.obj if isinstance(ctx.obj, CrmkitPluginManager) else get_plugin_manager()
     ctx.obj = State(db_url, pm)
-    ctx.call_on_close(lambda: ctx.obj._crm.close() if ctx.obj._crm else None)
+    ctx.call_on_close(ctx.obj.close)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -107,8 +113,13 @@ def plugins(state: State, show_all: bool, as_json: bool) -> None:
     if as_json:
         payload = {
             "plugins": [
-                {"name": i.name, "builtin": i.builtin, "distribution": i.distribution,
-                 "version": i.version, "hooks": list(i.hooks)}
+                {
+                    "name": i.name,
+                    "builtin": i.builtin,
+                    "distribution": i.distribution,
+                    "version": i.version,
+                    "hooks": list(i.hooks),
+                }
                 for i in infos
             ],
             "problems": [{"name": p.name, "hook": p.hook, "error": p.error} for p in problems],
@@ -133,26 +144,40 @@ def plugins(state: State, show_all: bool, as_json: bool) -> None:
 def adapters(state: State, as_json: bool) -> None:
     """List the adapters plugins provide, with their streams and settings."""
     found = state.crm().adapters()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, adapter in sorted(found.items()):
         settings = sorted(adapter.config_schema().fields)
-        rows.append({"name": name, "description": adapter.description,
-                     "streams": adapter.stream_names(), "settings": settings})
+        rows.append(
+            {
+                "name": name,
+                "description": adapter.description,
+                "streams": adapter.stream_names(),
+                "settings": settings,
+            }
+        )
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     table = Table("adapter", "streams", "settings", "description", title="crmkit adapters")
     for row in rows:
-        table.add_row(row["name"], ", ".join(row["streams"]), ", ".join(row["settings"]),
-                      row["description"])
+        table.add_row(
+            row["name"], ", ".join(row["streams"]), ", ".join(row["settings"]), row["description"]
+        )
     Console().print(table)
 
 
 def _summary(outcome: IngestOutcome, seconds: float) -> Table:
-    table = Table("read", "new", "changed", "unchanged", "dead-lettered", "seconds",
-                  title="import summary")
-    table.add_row(str(outcome.read), str(outcome.new), str(outcome.changed),
-                  str(outcome.unchanged), str(outcome.dead_lettered), f"{seconds:.1f}")
+    table = Table(
+        "read", "new", "changed", "unchanged", "dead-lettered", "seconds", title="import summary"
+    )
+    table.add_row(
+        str(outcome.read),
+        str(outcome.new),
+        str(outcome.changed),
+        str(outcome.unchanged),
+        str(outcome.dead_lettered),
+        f"{seconds:.1f}",
+    )
     return table
 
 
@@ -160,17 +185,39 @@ def _summary(outcome: IngestOutcome, seconds: float) -> Table:
 @click.argument("adapter_name", metavar="ADAPTER")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--source", required=True, help="Name of the source the records come from.")
-@click.option("--stream", type=click.Choice([s.value for s in Stream]), default="customers",
-              show_default=True, help="What the file holds.")
+@click.option(
+    "--stream",
+    type=click.Choice([s.value for s in Stream]),
+    default="customers",
+    show_default=True,
+    help="What the file holds.",
+)
 @click.option("--region", help="Default phone region of the source (ISO code, e.g. RU).")
-@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
-              help="An adapter setting, e.g. --option delimiter=';' (repeatable).")
-@click.option("--resolve/--no-resolve", default=True, show_default=True,
-              help="Update customers after importing.")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An adapter setting, e.g. --option delimiter=';' (repeatable).",
+)
+@click.option(
+    "--resolve/--no-resolve",
+    default=True,
+    show_default=True,
+    help="Update customers after importing.",
+)
 @pass_state
 @friendly_errors
-def import_(state: State, adapter_name: str, path: str, source: str, stream: str,
-            region: str | None, options: tuple[str, ...], resolve: bool) -> None:
+def import_(
+    state: State,
+    adapter_name: str,
+    path: str,
+    source: str,
+    stream: str,
+    region: str | None,
+    options: tuple[str, ...],
+    resolve: bool,
+) -> None:
     """Import a file through ADAPTER (jsonl, csv, or a plugin's) as records of SOURCE."""
     import time
 
@@ -186,18 +233,21 @@ def import_(state: State, adapter_name: str, path: str, source: str, stream: str
     with progress_for(f"import {source}", err_console) as progress:
 
         def show(outcome: IngestOutcome) -> None:
-            progress.detail(f"{outcome.read} read, {outcome.stored} stored, "
-                            f"{outcome.dead_lettered} dead-lettered")
+            progress.detail(
+                f"{outcome.read} read, {outcome.stored} stored, "
+                f"{outcome.dead_lettered} dead-lettered"
+            )
 
-        outcome = crm.import_from(adapter, stream, progress=progress, on_batch=show,
-                                  resolve=False)
+        outcome = crm.import_from(adapter, stream, progress=progress, on_batch=show, resolve=False)
     if resolve:
         with err_console.status("updating customers"):
             crm.resolve(regions={source: region.upper()} if region else None)
     Console().print(_summary(outcome, time.perf_counter() - started))
     if outcome.dead_lettered:
-        click.echo(f"{outcome.dead_lettered} bad record(s) kept in the dead-letter table: "
-                   f"crmkit deadletters list --source {source}")
+        click.echo(
+            f"{outcome.dead_lettered} bad record(s) kept in the dead-letter table: "
+            f"crmkit deadletters list --source {source}"
+        )
 
 
 @cli.group()
@@ -206,10 +256,16 @@ def customers() -> None:
 
 
 @customers.command("export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
-              help="File to write [default: standard output].")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write [default: standard output].",
+)
 @pass_state
 @friendly_errors
 def export(state: State, fmt: str, output: Any) -> None:
@@ -220,25 +276,38 @@ def export(state: State, fmt: str, output: Any) -> None:
         for customer in crm.customers():
             output.write(json.dumps(schema.dump_customer(customer), ensure_ascii=False) + "\n")
         return
-    columns = ["id", "kind", "name", "phones", "emails", "addresses", "identifiers",
-               "birth_date", "identities"]
+    columns = [
+        "id",
+        "kind",
+        "name",
+        "phones",
+        "emails",
+        "addresses",
+        "identifiers",
+        "birth_date",
+        "identities",
+    ]
     writer = csv.DictWriter(output, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for customer in crm.customers():
         doc = schema.dump_customer(customer)
-        writer.writerow({
-            "id": doc["id"],
-            "kind": doc["kind"] or "",
-            "name": doc["name"],
-            "phones": ";".join(doc["phones"]),
-            "emails": ";".join(doc["emails"]),
-            "addresses": " | ".join(crmkit.domain.Address(**a).one_line()
-                                    for a in doc["addresses"]),
-            "identifiers": ";".join(f"{k}={v}" for k, v in doc["identifiers"].items()),
-            "birth_date": doc["birth_date"] or "",
-            "identities": ";".join(f"{i['source']}/{i['external_id']}"
-                                   for i in doc["identities"]),
-        })
+        writer.writerow(
+            {
+                "id": doc["id"],
+                "kind": doc["kind"] or "",
+                "name": doc["name"],
+                "phones": ";".join(doc["phones"]),
+                "emails": ";".join(doc["emails"]),
+                "addresses": " | ".join(
+                    crmkit.domain.Address(**a).one_line() for a in doc["addresses"]
+                ),
+                "identifiers": ";".join(f"{k}={v}" for k, v in doc["identifiers"].items()),
+                "birth_date": doc["birth_date"] or "",
+                "identities": ";".join(
+                    f"{i['source']}/{i['external_id']}" for i in doc["identities"]
+                ),
+            }
+        )
 
 
 @customers.command("show")
@@ -254,44 +323,70 @@ def show(state: State, customer_id: int) -> None:
 
 @cli.group()
 def deadletters() -> None:
-    """Records that could not be ingested, with their raw payload and the reason."""
+    """Inspect records that could not be ingested: raw payload and reason."""
 
 
 @deadletters.command("list")
 @click.option("--source", help="Only this source.")
-@click.option("--status", type=click.Choice(["open", "retried", "discarded", "all"]),
-              default="open", show_default=True)
+@click.option(
+    "--status",
+    type=click.Choice(["open", "retried", "discarded", "all"]),
+    default="open",
+    show_default=True,
+)
 @click.option("--limit", type=int, default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines with the raw payload.")
 @pass_state
 @friendly_errors
-def list_deadletters(state: State, source: str | None, status: str, limit: int,
-                     as_json: bool) -> None:
+def list_deadletters(
+    state: State, source: str | None, status: str, limit: int, as_json: bool
+) -> None:
     """List dead letters, oldest first."""
-    letters = state.crm().dead_letters(source=source, status=None if status == "all" else status,
-                                       limit=limit)
+    letters = state.crm().dead_letters(
+        source=source, status=None if status == "all" else status, limit=limit
+    )
     if as_json:
         for letter in letters:
-            click.echo(json.dumps({
-                "id": letter.id, "source": letter.source, "stream": letter.stream.value,
-                "position": letter.position, "reason": letter.reason, "raw": letter.raw,
-                "status": letter.status,
-                "created_at": letter.created_at.isoformat() if letter.created_at else None,
-            }, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": letter.id,
+                        "source": letter.source,
+                        "stream": letter.stream.value,
+                        "position": letter.position,
+                        "reason": letter.reason,
+                        "raw": letter.raw,
+                        "status": letter.status,
+                        "created_at": letter.created_at.isoformat() if letter.created_at else None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return
     table = Table("id", "source", "stream", "where", "reason", "raw", title="dead letters")
     for letter in letters:
-        raw = letter.raw if len(letter.raw) <= 60 else letter.raw[:57] + "..."
-        table.add_row(str(letter.id), letter.source, letter.stream.value, letter.position or "",
-                      letter.reason, raw)
+        raw = letter.raw if len(letter.raw) <= _RAW_WIDTH else letter.raw[: _RAW_WIDTH - 3] + "..."
+        table.add_row(
+            str(letter.id),
+            letter.source,
+            letter.stream.value,
+            letter.position or "",
+            letter.reason,
+            raw,
+        )
     Console().print(table)
     if not letters:
         click.echo("no dead letters")
 
 
 @cli.command()
-@click.option("--db", "demo_db", default="sqlite:///crmkit-demo.db", show_default=True,
-              help="Where the demo writes (it starts from an empty database).")
+@click.option(
+    "--db",
+    "demo_db",
+    default="sqlite:///crmkit-demo.db",
+    show_default=True,
+    help="Where the demo writes (it starts from an empty database).",
+)
 @pass_state
 @friendly_errors
 def demo(state: State, demo_db: str) -> None:

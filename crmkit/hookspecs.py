@@ -75,7 +75,7 @@ def normalize_email(raw: str) -> str | None:
 
 @hookspec(firstresult=True)
 def normalize_identifier(kind: str, raw: str, country: str | None) -> str | None:
-    """Return the identifier ``raw`` of type ``kind`` (``inn``, ``kpp``, ``vat``...) in compact form.
+    """Return identifier ``raw`` of type ``kind`` (``inn``, ``kpp``, ``vat``...) in compact form.
 
     Called for every entry of a record's ``identifiers``. ``country`` is the record's or
     source's country, if known. firstresult; the built-in implementation (python-stdnum) is
@@ -116,7 +116,7 @@ def choose_golden_value(field: str, candidates: list[dict[str, Any]]) -> Any:
 
 @hookspec
 def records_ingested(source: str, stream: str, records: list[SourceRecord]) -> None:
-    """Called after a batch of new or changed source records is committed.
+    """Observe a batch of new or changed source records, after it is committed.
 
     ``records`` are the stored versions, with ids. Observers only: the return value is
     ignored, and a failure here never undoes the ingest.
@@ -125,7 +125,7 @@ def records_ingested(source: str, stream: str, records: list[SourceRecord]) -> N
 
 @hookspec
 def customer_created(customer: Customer) -> None:
-    """Called after a new golden customer is stored, with that customer. Returns nothing."""
+    """Observe a new golden customer, after it is stored. Returns nothing."""
 
 
 @hookspec

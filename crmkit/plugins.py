@@ -27,7 +27,9 @@ from crmkit import hookspecs
 from crmkit.errors import PluginError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping, Sequence
+
+    from pluggy import HookImpl
 
     from crmkit.sdk.adapter import Adapter
 
@@ -89,7 +91,11 @@ class CrmkitPluginManager(pluggy.PluginManager):
         for caller in self.get_hookcallers(plugin) or ():
             for impl in caller.get_hookimpls():
                 if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
-                    impl.function = self._guarded(impl.function, name, caller.name)
+                    # pluggy marks HookImpl.function Final for users; wrapping it in place is
+                    # the only way to isolate one plugin's failure from the others'.
+                    impl.function = self._guarded(  # type: ignore[misc]
+                        impl.function, name, caller.name
+                    )
 
     def _guarded(self, function: Callable[..., Any], name: str, hook: str) -> Callable[..., Any]:
         allowed = hookspecs.CONTRACT_EXCEPTIONS.get(hook, ())
@@ -161,10 +167,15 @@ def _load_entry_points(pm: CrmkitPluginManager, allow: set[str] | None) -> None:
 
 
 def _trace(pm: CrmkitPluginManager) -> None:
-    def before(hook_name: str, impls: list[Any], kwargs: dict[str, Any]) -> None:
-        log.warning("hook %s(%s) -> %s", hook_name, kwargs, [i.plugin_name for i in impls])
+    def before(hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, Any]) -> None:
+        log.warning("hook %s(%s) -> %s", hook_name, dict(kwargs), [i.plugin_name for i in impls])
 
-    def after(outcome: Any, hook_name: str, _impls: list[Any], _kwargs: dict[str, Any]) -> None:
+    def after(
+        outcome: pluggy.Result[Any],
+        hook_name: str,
+        _impls: Sequence[HookImpl],
+        _kwargs: Mapping[str, Any],
+    ) -> None:
         log.warning("hook %s returned %r", hook_name, outcome.get_result())
 
     pm.add_hookcall_monitoring(before, after)

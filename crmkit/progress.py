@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+_REDRAW_SECONDS = 0.1
+
+
 class TerminalProgress:
     """A :class:`crmkit.sdk.Progress` that draws a rich bar, redrawn at most 10 times a second."""
 
@@ -60,7 +63,7 @@ class TerminalProgress:
         """Count ``units`` more; redraw if a tenth of a second has passed."""
         self._pending += units
         now = time.monotonic()
-        if now - self._last >= 0.1:
+        if now - self._last >= _REDRAW_SECONDS:
             self._flush()
             self._last = now
 
@@ -103,8 +106,11 @@ class LogProgress:
         if now - self._last >= self.interval:
             self._last = now
             share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
-            print(f"{self.description}: {self.done} of {self.total or '?'}{share} {self.text}",
-                  file=self.stream, flush=True)
+            print(
+                f"{self.description}: {self.done} of {self.total or '?'}{share} {self.text}",
+                file=self.stream,
+                flush=True,
+            )
 
     def detail(self, text: str) -> None:
         """Remember running counts for the next line."""

@@ -31,7 +31,7 @@ _PARSE_PROBLEMS = {
         "no valid country code, and the source names no default region"
     ),
     phonenumbers.NumberParseException.NOT_A_NUMBER: "not a phone number",
-    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the exit code",
     phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short to be a phone number",
     phonenumbers.NumberParseException.TOO_LONG: "too long to be a phone number",
 }

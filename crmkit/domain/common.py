@@ -39,6 +39,10 @@ def _to_decimal(value: Decimal | str | int) -> Decimal:
     return amount
 
 
+def _upper(value: str) -> str:
+    return str(value).strip().upper()
+
+
 def _check_currency(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
     if not _CURRENCY.match(value):
         raise ValueError(f"currency must be an ISO 4217 code such as 'RUB', got {value!r}")
@@ -49,7 +53,7 @@ class Money:
     """An exact amount of one currency: ``Decimal`` plus an ISO 4217 code, never a float."""
 
     amount: Decimal = attrs.field(converter=_to_decimal)
-    currency: str = attrs.field(converter=str.upper, validator=_check_currency)
+    currency: str = attrs.field(converter=_upper, validator=_check_currency)
 
     def __add__(self, other: object) -> Money:
         if not isinstance(other, Money):

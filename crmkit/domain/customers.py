@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -72,7 +73,7 @@ class Address:
 
 @attrs.frozen
 class ContactPoint:
-    """A phone, e-mail, address or web site: the raw text, its normal form, and whether it is usable.
+    """A phone, e-mail or web site: the raw text, its normal form, and whether it is usable.
 
     ``value`` is the normal form (E.164 for phones, lower-case for e-mails); when the raw text
     cannot be normalised, ``value`` is ``None``, ``valid`` is False and ``problem`` says why.
@@ -90,6 +91,22 @@ class ContactPoint:
         return self.value is not None
 
 
+def _texts(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _addresses(values: Iterable[Address]) -> tuple[Address, ...]:
+    return tuple(values)
+
+
+def _points(values: Iterable[ContactPoint]) -> tuple[ContactPoint, ...]:
+    return tuple(values)
+
+
+def _identities(values: Iterable[Identity]) -> tuple[Identity, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class PartyFacts:
     """What one source record says about a customer, in the generic interchange shape.
@@ -105,9 +122,9 @@ class PartyFacts:
     name: str | None = None
     given_name: str | None = None
     family_name: str | None = None
-    emails: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    phones: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    addresses: tuple[Address, ...] = attrs.field(default=(), converter=tuple)
+    emails: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    phones: tuple[str, ...] = attrs.field(default=(), converter=_texts)
+    addresses: tuple[Address, ...] = attrs.field(default=(), converter=_addresses)
     identifiers: dict[str, str] = attrs.field(factory=dict)
     birth_date: dt.date | None = None
     website: str | None = None
@@ -138,13 +155,13 @@ class Customer:
     id: int
     kind: CustomerKind | None = attrs.field(converter=attrs.converters.optional(CustomerKind))
     name: str
-    identities: tuple[Identity, ...] = attrs.field(factory=tuple, converter=tuple)
-    contact_points: tuple[ContactPoint, ...] = attrs.field(factory=tuple, converter=tuple)
-    addresses: tuple[Address, ...] = attrs.field(factory=tuple, converter=tuple)
+    identities: tuple[Identity, ...] = attrs.field(factory=tuple, converter=_identities)
+    contact_points: tuple[ContactPoint, ...] = attrs.field(factory=tuple, converter=_points)
+    addresses: tuple[Address, ...] = attrs.field(factory=tuple, converter=_addresses)
     identifiers: dict[str, str] = attrs.field(factory=dict)
     birth_date: dt.date | None = None
     attributes: dict[str, Any] = attrs.field(factory=dict)
-    problems: tuple[str, ...] = attrs.field(factory=tuple, converter=tuple)
+    problems: tuple[str, ...] = attrs.field(factory=tuple, converter=_texts)
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
 

@@ -35,6 +35,7 @@ class Normalizer:
 
     def contact(self, kind: ContactKind, raw: str, region: str | None = None) -> ContactPoint:
         """Return ``raw`` as a :class:`ContactPoint`, valid or flagged with the reason."""
+        value: str | None
         try:
             if kind is ContactKind.PHONE:
                 value = self.hook.normalize_phone(raw=raw, region=region)
@@ -73,6 +74,6 @@ class Normalizer:
         addresses = tuple(
             self.hook.normalize_address(address=a) or a for a in facts.addresses if not a.is_empty()
         )
-        kind = facts.kind.value if facts.kind else None
-        name_key = self.hook.normalize_name(name=facts.display_name(), kind=kind)
+        kind_name = facts.kind.value if facts.kind else None
+        name_key = self.hook.normalize_name(name=facts.display_name(), kind=kind_name)
         return NormalizedFacts(tuple(points), addresses, identifiers, tuple(problems), name_key)

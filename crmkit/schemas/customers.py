@@ -18,7 +18,7 @@ def _optional_text() -> fields.String:
     return fields.String(load_default=None, allow_none=True)
 
 
-def _text_list() -> fields.List:
+def _text_list() -> fields.List[str]:
     return fields.List(fields.String(), load_default=list, allow_none=True)
 
 

@@ -19,7 +19,7 @@ from marshmallow import fields, validate
 
 from crmkit.errors import RecordError, format_messages
 
-_SCALARS: dict[type[fields.Field], Any] = {
+_SCALARS: dict[type[fields.Field[Any]], Any] = {
     fields.String: str,
     fields.Date: dt.date,
     fields.AwareDateTime: Annotated[dt.datetime, msgspec.Meta(tz=True)],
@@ -31,7 +31,11 @@ class _Untranslatable(Exception):  # noqa: N818 - internal control flow, never e
     """Raised inside the translator when a schema uses something it does not know."""
 
 
-def _apply_validators(field: fields.Field, base: Any) -> Any:
+def _anchored(pattern: str | bytes) -> bool:
+    return isinstance(pattern, str) and pattern.startswith("^")
+
+
+def _apply_validators(field: fields.Field[Any], base: Any) -> Any:
     meta: dict[str, Any] = {}
     result = base
     for validator in field.validators:
@@ -42,14 +46,14 @@ def _apply_validators(field: fields.Field, base: Any) -> Any:
                 meta["min_length"] = validator.min
             if validator.max is not None:
                 meta["max_length"] = validator.max
-        elif isinstance(validator, validate.Regexp) and validator.regex.pattern.startswith("^"):
+        elif isinstance(validator, validate.Regexp) and _anchored(validator.regex.pattern):
             meta["pattern"] = validator.regex.pattern
         else:
             raise _Untranslatable(f"validator {validator!r}")
     return Annotated[result, msgspec.Meta(**meta)] if meta else result
 
 
-def _field_type(field: fields.Field) -> Any:
+def _field_type(field: fields.Field[Any]) -> Any:
     kind = type(field)
     if kind in _SCALARS:
         base = _SCALARS[kind]
@@ -77,8 +81,8 @@ def _struct_for(schema: marshmallow.Schema) -> Any:
     for tag in ("pre_load", "validates_schema", "validates"):
         if any(tag in str(key) for key in hooks if hooks[key]):
             raise _Untranslatable(f"{type(schema).__name__} has {tag} hooks")
-    specs = []
-    rename = {}
+    specs: list[tuple[Any, ...]] = []
+    rename: dict[str, str] = {}
     for name, field in schema.load_fields.items():
         ftype = _field_type(field)
         if field.required:

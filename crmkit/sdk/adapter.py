@@ -84,9 +84,7 @@ class Adapter:
         """Return the names of the streams this adapter offers."""
         return [s.name for s in cls.streams]
 
-    def read(
-        self, stream: str, cursor: Any, progress: Progress
-    ) -> Iterator[RawItem | Checkpoint]:
+    def read(self, stream: str, cursor: Any, progress: Progress) -> Iterator[RawItem | Checkpoint]:
         """Yield the raw items of ``stream`` after ``cursor`` (``None``: from the start).
 
         Yield a :class:`Checkpoint` whenever everything read so far is covered by a cursor.
@@ -95,4 +93,3 @@ class Adapter:
         :class:`~crmkit.domain.RawItem` with ``error`` set, never raised.
         """
         raise NotImplementedError
-

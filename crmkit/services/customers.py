@@ -70,7 +70,10 @@ def project_customers(
             latest: dict[tuple[str, str], tuple[Customer, int]] = {}
             for record_id, source, external_id, payload, _received in rows:
                 customer = _customer_from_payload(
-                    payload, Identity(source, external_id), validator, normalizer,
+                    payload,
+                    Identity(source, external_id),
+                    validator,
+                    normalizer,
                     regions.get(source),
                 )
                 if customer is not None:

@@ -51,7 +51,7 @@ class CustomerSession(Protocol):
     def records_after(
         self, stream: str, after_id: int, limit: int
     ) -> list[tuple[int, str, str, str, Any]]:
-        """Return ``(id, source, external_id, record JSON, received_at)`` of records past ``after_id``."""
+        """Return ``(id, source, external_id, record JSON, received_at)`` past ``after_id``."""
         ...
 
     def customer_ids_for(self, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:

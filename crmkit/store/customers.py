@@ -36,8 +36,17 @@ def golden_document(customer: Customer) -> dict[str, Any]:
             for c in customer.contact_points
         ],
         "addresses": [
-            {k: v for k, v in (("line", a.line), ("city", a.city), ("region", a.region),
-                               ("postcode", a.postcode), ("country", a.country)) if v}
+            {
+                k: v
+                for k, v in (
+                    ("line", a.line),
+                    ("city", a.city),
+                    ("region", a.region),
+                    ("postcode", a.postcode),
+                    ("country", a.country),
+                )
+                if v
+            }
             for a in customer.addresses
         ],
         "identifiers": customer.identifiers,
@@ -54,8 +63,10 @@ def _customer(row: Any, identities: list[Identity]) -> Customer:
         kind=row.kind,
         name=row.name,
         identities=identities,
-        contact_points=[ContactPoint(ContactKind(c["kind"]), c["raw"], c["value"], c["problem"])
-                        for c in doc.get("contact_points", [])],
+        contact_points=[
+            ContactPoint(ContactKind(c["kind"]), c["raw"], c["value"], c["problem"])
+            for c in doc.get("contact_points", [])
+        ],
         addresses=[Address(**a) for a in doc.get("addresses", [])],
         identifiers=doc.get("identifiers", {}),
         birth_date=dt.date.fromisoformat(doc["birth_date"]) if doc.get("birth_date") else None,
@@ -75,13 +86,14 @@ class SqlCustomerSession(SqlRecordSession):
         """Return ``(id, source, external_id, payload, received_at)`` past ``after_id``."""
         t = source_records.c
         query = (
-            sa.select(t.id, t.source, t.external_id, sa.func.coalesce(t.record, t.payload),
-                      t.received_at)
+            sa.select(
+                t.id, t.source, t.external_id, sa.func.coalesce(t.record, t.payload), t.received_at
+            )
             .where(t.stream == stream, t.id > after_id)
             .order_by(t.id)
             .limit(limit)
         )
-        return [tuple(row) for row in self.conn.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in self.conn.execute(query)]
 
     def customer_ids_for(self, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Return the customer id of each known ``(source, external_id)``."""
@@ -105,8 +117,13 @@ class SqlCustomerSession(SqlRecordSession):
         ids: dict[int, int] = {}
         if new:
             rows = [
-                {"kind": c.kind.value if c.kind else None, "name": c.name,
-                 "golden": golden_document(c), "created_at": now, "updated_at": now}
+                {
+                    "kind": c.kind.value if c.kind else None,
+                    "name": c.name,
+                    "golden": golden_document(c),
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 for c, _ in new
             ]
             result = self.conn.execute(
@@ -117,8 +134,12 @@ class SqlCustomerSession(SqlRecordSession):
             self.conn.execute(
                 customer_identities.insert(),
                 [
-                    {"source": i.source, "external_id": i.external_id,
-                     "customer_id": ids[id(c)], "record_id": record_id}
+                    {
+                        "source": i.source,
+                        "external_id": i.external_id,
+                        "customer_id": ids[id(c)],
+                        "record_id": record_id,
+                    }
                     for c, record_id in new
                     for i in c.identities
                 ],
@@ -128,8 +149,12 @@ class SqlCustomerSession(SqlRecordSession):
             self.conn.execute(
                 customers.update()
                 .where(customers.c.id == customer.id)
-                .values(kind=customer.kind.value if customer.kind else None, name=customer.name,
-                        golden=golden_document(customer), updated_at=now)
+                .values(
+                    kind=customer.kind.value if customer.kind else None,
+                    name=customer.name,
+                    golden=golden_document(customer),
+                    updated_at=now,
+                )
             )
             t = customer_identities.c
             for identity in customer.identities:
@@ -140,7 +165,9 @@ class SqlCustomerSession(SqlRecordSession):
                 )
         if old:
             self.conn.execute(
-                customer_keys.delete().where(customer_keys.c.customer_id.in_([c.id for c, _ in old]))
+                customer_keys.delete().where(
+                    customer_keys.c.customer_id.in_([c.id for c, _ in old])
+                )
             )
         key_rows = [
             {"kind": kind, "value": value, "customer_id": ids[id(c)]}
@@ -236,8 +263,10 @@ class SqlCustomerStore:
 
     def count(self) -> int:
         """Return how many current customers there are."""
-        query = sa.select(sa.func.count()).select_from(customers).where(
-            customers.c.merged_into.is_(None)
+        query = (
+            sa.select(sa.func.count())
+            .select_from(customers)
+            .where(customers.c.merged_into.is_(None))
         )
         with self.database.connect() as conn:
             return int(conn.scalar(query) or 0)

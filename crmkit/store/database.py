@@ -65,10 +65,9 @@ class Database:
     def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
         self.url = _normalise_url(url or default_url())
         kwargs: dict[str, Any] = {"echo": echo}
-        if self.url.get_backend_name() == "sqlite":
-            if self.url.database in (None, "", ":memory:"):
-                kwargs["poolclass"] = StaticPool
-                kwargs["connect_args"] = {"check_same_thread": False}
+        if self.url.get_backend_name() == "sqlite" and self.url.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool
+            kwargs["connect_args"] = {"check_same_thread": False}
         try:
             self.engine = sa.create_engine(self.url, **kwargs)
         except ImportError as exc:

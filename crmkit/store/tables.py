@@ -22,7 +22,7 @@ class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, _dialect: Any) -> dt.datetime | None:
         """Return ``value`` in UTC; raise ``ValueError`` for a naive datetime."""
         if value is None:
             return None
@@ -30,7 +30,7 @@ class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
             raise ValueError(f"naive datetime {value.isoformat()} cannot be stored; use UTC")
         return value.astimezone(dt.UTC)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def process_result_value(self, value: dt.datetime | None, _dialect: Any) -> dt.datetime | None:
         """Return the stored value as an aware UTC datetime."""
         if value is None:
             return None
