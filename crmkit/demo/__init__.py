@@ -45,14 +45,21 @@ def run_demo(url: str, pm: CrmkitPluginManager, console: Console) -> Crmkit:
     crm = Crmkit(Database(url), pm)
     crm.init()
     data = resources.files("crmkit.demo")
-    summary = Table("source", "adapter", "file", "read", "stored", "dead-lettered",
-                    title="demo import")
+    summary = Table(
+        "source", "adapter", "file", "read", "stored", "dead-lettered", title="demo import"
+    )
     for adapter_name, filename, source, _region in DEMO_SOURCES:
         with resources.as_file(data / filename) as path:
             adapter = crm.adapter(adapter_name, source, {"path": str(path)})
             outcome = crm.import_from(adapter, "customers", resolve=False)
-        summary.add_row(source, adapter_name, filename, str(outcome.read), str(outcome.stored),
-                        str(outcome.dead_lettered))
+        summary.add_row(
+            source,
+            adapter_name,
+            filename,
+            str(outcome.read),
+            str(outcome.stored),
+            str(outcome.dead_lettered),
+        )
     with console.status("normalising and building customer cards"):
         crm.resolve(regions={s[2]: s[3] for s in DEMO_SOURCES})
     console.print(summary)
@@ -62,8 +69,9 @@ def run_demo(url: str, pm: CrmkitPluginManager, console: Console) -> Crmkit:
     for customer in found:
         console.print(render_card(crm, customer))
     letters = crm.dead_letters()
-    console.print(f"\n{len(letters)} record(s) could not be imported and wait in the dead-letter "
-                  "table:")
+    console.print(
+        f"\n{len(letters)} record(s) could not be imported and wait in the dead-letter table:"
+    )
     for letter in letters:
         console.print(f"  {letter.source} {letter.position}: {letter.reason}")
     console.print(
