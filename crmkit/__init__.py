@@ -11,10 +11,25 @@ Embed it with :func:`open`::
 Write plugins with ``@crmkit.hookimpl`` (see ``docs/plugin_hooks.md``).
 """
 
-from crmkit.api import Crmkit, open  # noqa: A004 - crmkit.open mirrors sqlite3.connect-style APIs
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from crmkit.errors import CrmkitError
 from crmkit.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from crmkit.api import Crmkit, open  # noqa: A004 - crmkit.open reads like sqlite3.connect
 
 __version__ = "0.1.0"
 
 __all__ = ["Crmkit", "CrmkitError", "__version__", "hookimpl", "open"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the embedding API on first use, so ``import crmkit.domain`` stays light."""
+    if name in {"Crmkit", "open"}:
+        from crmkit import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'crmkit' has no attribute {name!r}")

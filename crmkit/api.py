@@ -34,11 +34,20 @@ class Crmkit:
     """One crmkit instance: a database, a plugin manager, and the use cases over them.
 
     Build it with :func:`crmkit.open`. Instances are independent: each has its own plugin
-    manager and engine, so an application may open several.
+    manager and engine, so an application may open several. ``default_region`` is the phone
+    region (ISO 3166 code such as ``"RU"``) assumed for numbers written without a country
+    code, wherever a source names no region of its own.
     """
 
-    def __init__(self, database: Database, plugin_manager: CrmkitPluginManager) -> None:
+    def __init__(
+        self,
+        database: Database,
+        plugin_manager: CrmkitPluginManager,
+        *,
+        default_region: str | None = None,
+    ) -> None:
         self.database = database
+        self.default_region = default_region.upper() if default_region else None
         self.pm = plugin_manager
         self.hook = plugin_manager.hook
         self.records = SqlRecordStore(database)
@@ -153,7 +162,7 @@ class Crmkit:
         """Bring customers up to date with the records stored since the last run.
 
         Returns how many records were processed. ``regions`` maps a source to the default
-        phone region of its numbers.
+        phone region of its numbers; other sources use ``default_region``.
         """
         notify = self.hook.customer_created if self.hook.customer_created.get_hookimpls() else None
         return project_customers(
@@ -161,6 +170,7 @@ class Crmkit:
             self.validators[Stream.CUSTOMERS],
             self.normalizer,
             regions=regions,
+            default_region=self.default_region,
             on_created=(lambda c: notify(customer=c)) if notify else None,
         )
 
@@ -187,15 +197,16 @@ class Crmkit:
     ) -> builtins.list[Customer]:
         """Return the customers matching any one given fact, in any format the source used.
 
-        ``phone`` is normalised like ingested phones (``region`` for numbers without a
-        country code; default ``RU``); ``identifier`` is ``(kind, value)`` such as
+        ``phone`` is normalised like ingested phones (``region`` for numbers written
+        without a country code, as the source's default region is); ``identifier`` is
+        ``(kind, value)`` such as
         ``("inn", "7707083893")``; ``identity`` is ``(source, external_id)``.
         """
         if identity is not None:
             found = self.customer_store.find_by_identity(*identity)
             return [found] if found else []
         if phone is not None:
-            point = self.normalizer.contact(ContactKind.PHONE, phone, region or "RU")
+            point = self.normalizer.contact(ContactKind.PHONE, phone, region or self.default_region)
             return self.customer_store.find_by_key("phone", point.value) if point.value else []
         if email is not None:
             point = self.normalizer.contact(ContactKind.EMAIL, email)
@@ -219,14 +230,21 @@ def open(  # noqa: A001 - the natural name for opening a crmkit database
     entrypoints: bool = True,
     plugins: tuple[object, ...] = (),
     create: bool = True,
+    default_region: str | None = None,
 ) -> Crmkit:
     """Return a :class:`Crmkit` on the database at ``url``.
 
     ``url`` is any SQLAlchemy URL; default ``CRMKIT_DATABASE_URL`` or ``sqlite:///crmkit.db``.
     ``entrypoints=False`` loads only built-ins (and ``plugins``); ``plugins`` are extra plugin
     objects to register. With ``create``, the schema is created or upgraded now.
+    ``default_region`` is the phone region for numbers without a country code (``"RU"``).
     """
-    crm = Crmkit(Database(url), get_plugin_manager(entrypoints=entrypoints, extra=plugins))
+    pm = get_plugin_manager(entrypoints=entrypoints, extra=plugins)
+    crm = Crmkit(Database(url), pm, default_region=default_region)
     if create:
-        crm.database.ensure_schema()
+        try:
+            crm.database.ensure_schema()
+        except BaseException:
+            crm.close()
+            raise
     return crm

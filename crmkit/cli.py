@@ -397,10 +397,22 @@ def demo(state: State, demo_db: str) -> None:
 
 
 def build_cli(pm: CrmkitPluginManager | None = None) -> click.Group:
-    """Return the CLI with plugin commands added through ``register_commands``."""
+    """Return a new CLI group: the built-in commands plus plugin commands.
+
+    Plugins add theirs through ``register_commands``; each call builds a fresh group, so
+    plugin commands never leak from one plugin manager's CLI into another's.
+    """
     pm = pm or get_plugin_manager()
-    pm.hook.register_commands(cli=cli)
-    return cli
+    group = click.Group(
+        name=cli.name,
+        commands=dict(cli.commands),
+        callback=cli.callback,
+        params=list(cli.params),
+        help=cli.help,
+        context_settings=cli.context_settings,
+    )
+    pm.hook.register_commands(cli=group)
+    return group
 
 
 def main(argv: list[str] | None = None) -> None:

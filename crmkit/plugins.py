@@ -166,6 +166,29 @@ def _load_entry_points(pm: CrmkitPluginManager, allow: set[str] | None) -> None:
             pm.distributions[ep.name] = (ep.dist.name, ep.dist.version)
 
 
+def plugin_name(plugin: object) -> str:
+    """Return a readable name for a plugin object: its module or class name."""
+    name = getattr(plugin, "__name__", None)
+    if isinstance(name, str):
+        return name
+    return f"{type(plugin).__module__}.{type(plugin).__qualname__}"
+
+
+def _drop_unknown_hooks(pm: CrmkitPluginManager) -> None:
+    """Unregister, and report, every plugin implementing a hook crmkit does not have."""
+    while True:
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            if pm.strict:
+                raise
+            offender = pm.get_name(exc.plugin) or plugin_name(exc.plugin)
+            pm.record_problem(offender, None, exc)
+            pm.unregister(exc.plugin)
+        else:
+            return
+
+
 def _trace(pm: CrmkitPluginManager) -> None:
     def before(hook_name: str, impls: Sequence[HookImpl], kwargs: Mapping[str, Any]) -> None:
         log.warning("hook %s(%s) -> %s", hook_name, dict(kwargs), [i.plugin_name for i in impls])
@@ -199,15 +222,8 @@ def get_plugin_manager(
     if entrypoints:
         _load_entry_points(pm, _allowlist())
     for plugin in extra:
-        pm.register(plugin)
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        offender = pm.get_name(exc.plugin) or repr(exc.plugin)
-        if pm.strict:
-            raise
-        pm.record_problem(offender, None, exc)
-        pm.unregister(exc.plugin)
+        pm.register(plugin, name=plugin_name(plugin))
+    _drop_unknown_hooks(pm)
     if os.environ.get("CRMKIT_TRACE_PLUGINS") == "1":
         _trace(pm)
     return pm

@@ -42,7 +42,7 @@ def _fresh_sqlite(url: str) -> None:
 def run_demo(url: str, pm: CrmkitPluginManager, console: Console) -> Crmkit:
     """Import the demo sources into the database at ``url`` and print what came of it."""
     _fresh_sqlite(url)
-    crm = Crmkit(Database(url), pm)
+    crm = Crmkit(Database(url), pm, default_region="RU")
     crm.init()
     data = resources.files("crmkit.demo")
     summary = Table(

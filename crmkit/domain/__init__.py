@@ -16,7 +16,14 @@ from crmkit.domain.customers import (
 )
 from crmkit.domain.interactions import Channel, Direction, Interaction
 from crmkit.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, Shipment
-from crmkit.domain.records import DeadLetter, IngestOutcome, RawItem, SourceRecord, Stream
+from crmkit.domain.records import (
+    DeadLetter,
+    IngestOutcome,
+    RawItem,
+    SourceRecord,
+    Stream,
+    content_hash,
+)
 
 __all__ = [
     "Address",
@@ -40,6 +47,7 @@ __all__ = [
     "Shipment",
     "SourceRecord",
     "Stream",
+    "content_hash",
     "ensure_utc",
     "utc_now",
 ]

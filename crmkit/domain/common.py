@@ -24,7 +24,10 @@ def ensure_utc(value: dt.datetime) -> dt.datetime:
     """
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise ValueError(f"naive datetime {value.isoformat()} has no timezone; crmkit stores UTC")
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{value.isoformat()} cannot be expressed in UTC") from exc
 
 
 def _to_decimal(value: Decimal | str | int) -> Decimal:

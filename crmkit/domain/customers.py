@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from crmkit.domain.common import ensure_utc
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 class CustomerKind(enum.StrEnum):

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 from typing import Any
 
 import attrs
 
 from crmkit.domain.common import ensure_utc
+
+
+def content_hash(text: str) -> str:
+    """Return the 32-hex-digit BLAKE2b digest that identifies a text exactly."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class Stream(enum.StrEnum):

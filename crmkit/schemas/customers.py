@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 from crmkit.domain import Address, Customer, CustomerKind, PartyFacts
+from crmkit.schemas.fields import UtcDateTime
 
 
 def _optional_text() -> fields.String:
@@ -51,7 +52,11 @@ class CustomerRecordSchema(Schema):
         unknown = EXCLUDE
 
     external_id = fields.String(
-        required=True, validate=validate.Regexp(r"^\s*\S", error="must not be blank")
+        required=True,
+        validate=[
+            validate.Regexp(r"^\s*\S", error="must not be blank"),
+            validate.Length(max=255, error="longer than 255 characters"),
+        ],
     )
     kind = fields.String(
         load_default=None,
@@ -71,7 +76,7 @@ class CustomerRecordSchema(Schema):
     website = _optional_text()
     contact_name = _optional_text()
     attributes = fields.Dict(keys=fields.String(), load_default=dict, allow_none=True)
-    updated_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    updated_at = UtcDateTime(load_default=None, allow_none=True)
 
     @post_load
     def make_facts(self, data: dict[str, Any], **_: Any) -> PartyFacts:

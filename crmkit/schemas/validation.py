@@ -5,12 +5,19 @@ inserting them. :class:`RecordValidator` therefore translates a marshmallow sche
 equivalent msgspec type once, checks each record against that (about 1 µs), and asks
 marshmallow itself only when msgspec objects, so that marshmallow has the last word and
 writes every error message. The translation is conservative: a field type, validator or
-hook it does not know makes the whole schema fall back to plain marshmallow.
+hook it does not know makes the whole schema fall back to plain marshmallow. A top-level
+field of a subclass of a known type (such as :class:`~crmkit.schemas.fields.UtcDateTime`)
+is checked by msgspec as its base type and then by its own marshmallow field, so the
+subclass's stricter rules hold on the fast path too.
+
+``post_load`` hooks are not consulted on the fast path: they must not refuse what the
+fields accept (put such rules in fields or validators).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 import marshmallow
@@ -23,16 +30,19 @@ _SCALARS: dict[type[fields.Field[Any]], Any] = {
     fields.String: str,
     fields.Date: dt.date,
     fields.AwareDateTime: Annotated[dt.datetime, msgspec.Meta(tz=True)],
-    fields.Raw: Any,
 }
+_ISO_FORMATS = (None, "iso", "iso8601")
 
 
 class _Untranslatable(Exception):  # noqa: N818 - internal control flow, never escapes
     """Raised inside the translator when a schema uses something it does not know."""
 
 
-def _anchored(pattern: str | bytes) -> bool:
-    return isinstance(pattern, str) and pattern.startswith("^")
+def _search_pattern(regex: re.Pattern[Any]) -> str:
+    """Return ``regex`` as msgspec's search pattern with marshmallow's match semantics."""
+    if not isinstance(regex.pattern, str) or regex.flags & ~re.UNICODE:
+        raise _Untranslatable(f"pattern {regex.pattern!r} with flags {regex.flags}")
+    return rf"\A(?:{regex.pattern})"
 
 
 def _apply_validators(field: fields.Field[Any], base: Any) -> Any:
@@ -46,17 +56,30 @@ def _apply_validators(field: fields.Field[Any], base: Any) -> Any:
                 meta["min_length"] = validator.min
             if validator.max is not None:
                 meta["max_length"] = validator.max
-        elif isinstance(validator, validate.Regexp) and _anchored(validator.regex.pattern):
-            meta["pattern"] = validator.regex.pattern
+        elif isinstance(validator, validate.Regexp):
+            meta["pattern"] = _search_pattern(validator.regex)
         else:
             raise _Untranslatable(f"validator {validator!r}")
     return Annotated[result, msgspec.Meta(**meta)] if meta else result
 
 
-def _field_type(field: fields.Field[Any]) -> Any:
+def _base_scalar(field: fields.Field[Any]) -> type[fields.Field[Any]] | None:
+    for base in type(field).__mro__:
+        if base in _SCALARS:
+            return base
+    return None
+
+
+def _field_type(field: fields.Field[Any], *, top_level: bool = False) -> Any:
     kind = type(field)
-    if kind in _SCALARS:
-        base = _SCALARS[kind]
+    if getattr(field, "format", None) not in _ISO_FORMATS:
+        raise _Untranslatable(f"{kind.__name__} with format {field.format!r}")  # type: ignore[attr-defined]
+    scalar = _base_scalar(field)
+    base: Any
+    if kind is fields.Raw and field.allow_none:
+        base = Any
+    elif scalar is not None and (kind is scalar or top_level):
+        base = _SCALARS[scalar]
     elif kind is fields.List:
         base = list[_field_type(field.inner)]  # type: ignore[attr-defined,misc]
     elif kind is fields.Dict:
@@ -69,14 +92,14 @@ def _field_type(field: fields.Field[Any]) -> Any:
         nested = field.schema  # type: ignore[attr-defined]
         base = _struct_for(nested)
         if getattr(field, "many", False):
-            base = list[base]  # type: ignore[valid-type]
+            base = list[base]
     else:
         raise _Untranslatable(f"field type {kind.__name__}")
     result = _apply_validators(field, base)
     return result | None if field.allow_none else result
 
 
-def _struct_for(schema: marshmallow.Schema) -> Any:
+def _struct_for(schema: marshmallow.Schema, *, top_level: bool = False) -> Any:
     hooks = schema._hooks  # noqa: SLF001 - marshmallow exposes no public view of its hooks
     for tag in ("pre_load", "validates_schema", "validates"):
         if any(tag in str(key) for key in hooks if hooks[key]):
@@ -84,7 +107,7 @@ def _struct_for(schema: marshmallow.Schema) -> Any:
     specs: list[tuple[Any, ...]] = []
     rename: dict[str, str] = {}
     for name, field in schema.load_fields.items():
-        ftype = _field_type(field)
+        ftype = _field_type(field, top_level=top_level)
         if field.required:
             specs.append((name, ftype))
         else:
@@ -101,11 +124,25 @@ def _struct_for(schema: marshmallow.Schema) -> Any:
 
 
 def translate_schema(schema: marshmallow.Schema) -> Any | None:
-    """Return a msgspec type accepting only what ``schema`` accepts, or ``None`` if unsure."""
+    """Return a msgspec type accepting only what ``schema`` accepts, or ``None`` if unsure.
+
+    Top-level fields of subclasses of known types are typed as their base; pair the result
+    with :func:`fields_to_recheck`.
+    """
     try:
-        return _struct_for(schema)
+        return _struct_for(schema, top_level=True)
     except _Untranslatable:
         return None
+
+
+def fields_to_recheck(schema: marshmallow.Schema) -> list[tuple[str, fields.Field[Any]]]:
+    """Return ``(key, field)`` of top-level fields msgspec checks only as their base type."""
+    recheck = []
+    for name, field in schema.load_fields.items():
+        scalar = _base_scalar(field)
+        if scalar is not None and type(field) is not scalar:
+            recheck.append((field.data_key or name, field))
+    return recheck
 
 
 class RecordValidator:
@@ -118,6 +155,7 @@ class RecordValidator:
     def __init__(self, schema: marshmallow.Schema) -> None:
         self.schema = schema
         self.fast_type = translate_schema(schema)
+        self.recheck = fields_to_recheck(schema)
 
     def validate(self, data: Any) -> None:
         """Raise :class:`RecordError` naming each bad field unless ``data`` is valid."""
@@ -127,7 +165,11 @@ class RecordValidator:
         if self.fast_type is not None:
             try:
                 msgspec.convert(data, self.fast_type, strict=True)
-            except msgspec.ValidationError:
+                for key, field in self.recheck:
+                    value = data.get(key)
+                    if value is not None:
+                        field.deserialize(value, key, data)
+            except (msgspec.ValidationError, marshmallow.ValidationError):
                 pass
             else:
                 return

@@ -54,10 +54,14 @@ def project_customers(
     normalizer: Normalizer,
     *,
     regions: dict[str, str] | None = None,
+    default_region: str | None = None,
     batch_size: int = 1000,
     on_created: Callable[[Customer], None] | None = None,
 ) -> int:
-    """Project every customer record stored since the last run; return how many were projected."""
+    """Project every customer record stored since the last run; return how many were projected.
+
+    ``regions`` maps a source to its default phone region; others use ``default_region``.
+    """
     regions = regions or {}
     total = 0
     while True:
@@ -74,7 +78,7 @@ def project_customers(
                     Identity(source, external_id),
                     validator,
                     normalizer,
-                    regions.get(source),
+                    regions.get(source, default_region),
                 )
                 if customer is not None:
                     latest[(source, external_id)] = (customer, record_id)

@@ -8,32 +8,79 @@ payload adds a version; a structurally bad item becomes a dead letter and the ru
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 import msgspec
 
-from crmkit.domain import DeadLetter, IngestOutcome, RawItem, SourceRecord, Stream, utc_now
+from crmkit.domain import (
+    DeadLetter,
+    IngestOutcome,
+    RawItem,
+    SourceRecord,
+    Stream,
+    content_hash,
+    utc_now,
+)
 from crmkit.errors import RecordError
+from crmkit.schemas import RecordValidator
 from crmkit.sdk.adapter import Checkpoint
+from crmkit.services.ports import RecordStore
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    import datetime as dt
+    from collections.abc import Iterable, Sequence
 
-    from crmkit.schemas import RecordValidator
-    from crmkit.services.ports import RecordSession, RecordStore
+    from crmkit.services.ports import RecordSession
 
 DEFAULT_BATCH_SIZE = 5000
 
 
-def payload_hash(payload: str) -> str:
-    """Return the 32-hex-digit BLAKE2b digest that identifies a payload's exact text."""
-    return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+payload_hash = content_hash
+"""Return the 32-hex-digit BLAKE2b digest that identifies a payload's exact text."""
+
+_NUL_REASON = (
+    "contains a NUL character (U+0000), which databases cannot store "
+    "(kept here with each NUL written as \\x00)"
+)
 
 
 def cursor_state_name(source: str, stream: str) -> str:
     """Return the state key under which a source stream's cursor is stored."""
     return f"cursor:{source}:{stream}"
+
+
+_NOT_STORED = (0, None)
+
+RecordRow = tuple[str, int, str, str | None, str]
+"""One record version to store: ``(external_id, version, payload, record, payload_hash)``."""
+
+
+def _contains_nul(data: Any) -> bool:
+    """Return True when a NUL character hides in any string of parsed data."""
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_contains_nul(v) for v in data)
+    return False
+
+
+@runtime_checkable
+class BulkRecordSession(Protocol):
+    """A record session that also stores plain rows, without a :class:`SourceRecord` each.
+
+    The ingestor uses it when nobody needs the stored records as objects (no
+    ``records_ingested`` hook), which saves building a million of them in a large import.
+    """
+
+    def add_record_rows(
+        self, source: str, stream: str, received_at: dt.datetime, rows: Sequence[RecordRow]
+    ) -> None:
+        """Store record versions of one source stream, all received at ``received_at``."""
+        ...
 
 
 @attrs.define
@@ -67,20 +114,29 @@ class Ingestor:
     def run(self, items: Iterable[RawItem | Checkpoint]) -> IngestOutcome:
         """Ingest every item; return the counts. Commits batch by batch."""
         batch = _Batch()
+        accept = self._accept
+        outcome = self.outcome
+        pending = 0  # items in the batch: len(batch), counted here for speed
         for item in items:
             if isinstance(item, Checkpoint):
                 batch.cursor, batch.has_cursor = item.cursor, True
                 continue
-            self.outcome.read += 1
-            self._accept(item, batch)
-            if len(batch) >= self.batch_size:
+            outcome.read += 1
+            accept(item, batch)
+            pending += 1
+            if pending >= self.batch_size:
                 self._flush(batch)
                 batch = _Batch()
+                pending = 0
         self._flush(batch)
-        return self.outcome
+        return outcome
 
     def _accept(self, item: RawItem, batch: _Batch) -> None:
         reason = item.error
+        raw = item.raw
+        if "\x00" in raw or ("\\u0000" in raw and _contains_nul(item.data)):
+            raw = raw.replace("\x00", "\\x00")
+            reason = f"{reason}; {_NUL_REASON}" if reason else _NUL_REASON
         if reason is None:
             try:
                 self.validator.validate(item.data)
@@ -88,7 +144,7 @@ class Ingestor:
                 reason = exc.reason
         if reason is not None:
             batch.letters.append(
-                DeadLetter(self.source, self.stream, item.raw, reason, position=item.position)
+                DeadLetter(self.source, self.stream, raw, reason, position=item.position)
             )
             return
         record = None if item.raw_is_record else msgspec.json.encode(item.data).decode()
@@ -100,8 +156,7 @@ class Ingestor:
         stored: list[SourceRecord] = []
         with self.store.transaction() as session:
             if batch.records:
-                stored = self._version(session, batch.records)
-                session.add_records(stored)
+                stored = self._store(session, batch.records)
             if batch.letters:
                 session.add_dead_letters(batch.letters)
             if batch.has_cursor:
@@ -112,33 +167,57 @@ class Ingestor:
         if self.on_progress is not None:
             self.on_progress(self.outcome)
 
-    def _version(
+    def _store(
         self, session: RecordSession, records: list[tuple[str, str, str | None]]
     ) -> list[SourceRecord]:
-        latest = session.latest_versions(self.source, self.stream, {r[0] for r in records})
+        """Store the new and changed versions among ``records``; return them if anyone asks."""
+        rows = self._version(session, records)
+        if not rows:
+            return []
         now = utc_now()
-        stored = []
+        if self.on_stored is None and isinstance(session, BulkRecordSession):
+            session.add_record_rows(self.source, self.stream.value, now, rows)
+            return []
+        stored = [
+            SourceRecord(
+                source=self.source,
+                stream=self.stream,
+                external_id=external_id,
+                version=version,
+                payload=payload,
+                payload_hash=digest,
+                received_at=now,
+                record=record,
+            )
+            for external_id, version, payload, record, digest in rows
+        ]
+        ids = session.add_records(stored)
+        return [attrs.evolve(r, id=i) for r, i in zip(stored, ids, strict=True)]
+
+    def _version(
+        self, session: RecordSession, records: list[tuple[str, str, str | None]]
+    ) -> list[RecordRow]:
+        """Return the rows to store: records whose payload differs from their latest version.
+
+        A record seen twice in one batch is compared with its earlier copy, so the same
+        payload again adds nothing and a changed one adds the next version.
+        """
+        latest = session.latest_versions(self.source, self.stream, {r[0] for r in records})
+        blake2b = hashlib.blake2b
+        rows: list[RecordRow] = []
+        new = changed = 0
         for external_id, payload, record in records:
-            digest = payload_hash(payload)
-            version, known = latest.get(external_id, (0, None))
+            digest = blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()  # payload_hash
+            version, known = latest.get(external_id, _NOT_STORED)
             if known == digest:
-                self.outcome.unchanged += 1
                 continue
             if version:
-                self.outcome.changed += 1
+                changed += 1
             else:
-                self.outcome.new += 1
+                new += 1
             latest[external_id] = (version + 1, digest)
-            stored.append(
-                SourceRecord(
-                    source=self.source,
-                    stream=self.stream,
-                    external_id=external_id,
-                    version=version + 1,
-                    payload=payload,
-                    payload_hash=digest,
-                    received_at=now,
-                    record=record,
-                )
-            )
-        return stored
+            rows.append((external_id, version + 1, payload, record, digest))
+        self.outcome.new += new
+        self.outcome.changed += changed
+        self.outcome.unchanged += len(records) - new - changed
+        return rows

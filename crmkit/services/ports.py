@@ -20,12 +20,12 @@ class RecordSession(Protocol):
         """Return ``{external_id: (version, payload_hash)}`` of the newest stored versions."""
         ...
 
-    def add_records(self, records: Sequence[SourceRecord]) -> None:
-        """Store new record versions."""
+    def add_records(self, records: Sequence[SourceRecord]) -> list[int]:
+        """Store new record versions; return their ids in the same order."""
         ...
 
-    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        """Store dead letters."""
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> int:
+        """Store dead letters not already open for the same raw text; return how many."""
         ...
 
     def get_state(self, name: str) -> str | None:

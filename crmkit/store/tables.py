@@ -106,10 +106,11 @@ dead_letters = sa.Table(
     sa.Column("stream", sa.String(40), nullable=False),
     sa.Column("position", sa.String(100)),
     sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("raw_hash", sa.String(32), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, server_default="open"),
     sa.Column("created_at", Time, nullable=False),
-    sa.Index(None, "source", "stream", "status"),
+    sa.Index(None, "source", "stream", "status", "raw_hash"),
 )
 
 state = sa.Table(
