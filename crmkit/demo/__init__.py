@@ -8,6 +8,7 @@ letters.
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,12 @@ def _fresh_sqlite(url: str) -> None:
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _command_name() -> str:
+    """Return how the user ran crmkit (``.venv/bin/crmkit``), so the hints can be pasted."""
+    invoked = sys.argv[0] if sys.argv else ""
+    return invoked if Path(invoked).name == "crmkit" else "crmkit"
 
 
 def run_demo(url: str, pm: CrmkitPluginManager, console: Console) -> Crmkit:
@@ -74,10 +81,11 @@ def run_demo(url: str, pm: CrmkitPluginManager, console: Console) -> Crmkit:
     )
     for letter in letters:
         console.print(f"  {letter.source} {letter.position}: {letter.reason}")
+    command = _command_name()
     console.print(
         f"\nThe demo database is {crm.database.display_url()}. Try:\n"
-        f"  crmkit --db {url} customers export --format csv\n"
-        f"  crmkit --db {url} deadletters list\n"
-        f"  crmkit --db {url} customers show {found[0].id if found else 1}"
+        f"  {command} --db {url} customers export --format csv\n"
+        f"  {command} --db {url} deadletters list\n"
+        f"  {command} --db {url} customers show {found[0].id if found else 1}"
     )
     return crm
