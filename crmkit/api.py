@@ -7,23 +7,36 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from crmkit.domain import ContactKind, Customer, DeadLetter, IngestOutcome, RawItem, Stream
-from crmkit.errors import UnknownAdapterError
+from crmkit.domain import (
+    ContactKind,
+    Customer,
+    DeadLetter,
+    Identity,
+    IngestOutcome,
+    RawItem,
+    Stream,
+)
+from crmkit.errors import CrmkitError, UnknownAdapterError, UnknownCustomerError
+from crmkit.identity.explain import Explanation, explain
 from crmkit.identity.normalize import Normalizer
 from crmkit.plugins import CrmkitPluginManager, collect_adapters, get_plugin_manager
 from crmkit.schemas import CustomerRecordSchema, RecordValidator
 from crmkit.sdk.adapter import Adapter, NoProgress, Progress
-from crmkit.services.customers import project_customers
 from crmkit.services.ingest import DEFAULT_BATCH_SIZE, Ingestor
+from crmkit.services.resolution import ResolveReport, compute, resolve_customers
 from crmkit.store import Database
 from crmkit.store.customers import SqlCustomerStore
 from crmkit.store.records import SqlRecordStore
+from crmkit.store.resolution import Decision, ReviewItem, SqlResolutionStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
     from types import TracebackType
 
     from crmkit.domain import SourceRecord
+
+
+_REGION_STATE = "source-region:"
 
 
 def _validators() -> dict[Stream, RecordValidator]:
@@ -52,6 +65,7 @@ class Crmkit:
         self.hook = plugin_manager.hook
         self.records = SqlRecordStore(database)
         self.customer_store = SqlCustomerStore(database)
+        self.resolution_store = SqlResolutionStore(database)
         self.normalizer = Normalizer(self.hook)
         self.validators = _validators()
         self._adapters: dict[str, type[Adapter]] | None = None
@@ -158,21 +172,126 @@ class Crmkit:
 
     # customers ----------------------------------------------------------------------------
 
-    def resolve(self, *, regions: dict[str, str] | None = None) -> int:
-        """Bring customers up to date with the records stored since the last run.
+    def set_source_region(self, source: str, region: str) -> None:
+        """Remember ``region`` as the default phone region of ``source``'s numbers."""
+        with self.records.transaction() as session:
+            session.set_state(f"{_REGION_STATE}{source}", region.upper())
 
-        Returns how many records were processed. ``regions`` maps a source to the default
-        phone region of its numbers; other sources use ``default_region``.
+    def source_regions(self) -> dict[str, str]:
+        """Return the remembered default phone region of each source."""
+        return self.records.states(_REGION_STATE)
+
+    def resolve(
+        self, *, regions: dict[str, str] | None = None, dry_run: bool = False
+    ) -> ResolveReport:
+        """Resolve every customer record into customers, keeping customer ids stable.
+
+        ``regions`` maps a source to the default phone region of its numbers; they are
+        remembered for later runs (:meth:`set_source_region`); other sources use
+        ``default_region``.
+        Decisions in the journal (merges, unmerges, review answers) always hold. With
+        ``dry_run`` nothing is written; the report says what would merge and split.
         """
+        for source, region in (regions or {}).items():
+            self.set_source_region(source, region)
         notify = self.hook.customer_created if self.hook.customer_created.get_hookimpls() else None
-        return project_customers(
-            self.customer_store,
+        return resolve_customers(
+            self.resolution_store,
             self.validators[Stream.CUSTOMERS],
             self.normalizer,
-            regions=regions,
+            self._choose,
+            regions=self.source_regions(),
             default_region=self.default_region,
+            dry_run=dry_run,
             on_created=(lambda c: notify(customer=c)) if notify else None,
         )
+
+    def _choose(self, field: str, candidates: builtins.list[dict[str, Any]]) -> Any:
+        return self.hook.choose_golden_value(field=field, candidates=candidates)
+
+    # decisions ----------------------------------------------------------------------------
+
+    def merge(self, first: int, second: int, *, actor: str = "api", reason: str = "") -> Customer:
+        """Merge two customers for good (a must-link decision); return the merged customer."""
+        left, right = self.customer(first), self.customer(second)
+        if left.id == right.id:
+            return left
+        self.resolution_store.add_decision(
+            "merge", left.identities[0], right.identities[0], actor, reason
+        )
+        self.resolve()
+        return self.customer(left.id)
+
+    def unmerge(
+        self, customer_id: int, identity: Identity, *, actor: str = "api", reason: str = ""
+    ) -> Customer:
+        """Separate one source identity from its customer for good; return its new customer.
+
+        Recorded as cannot-link decisions between ``identity`` and every other identity of
+        the customer, so no later run joins them again.
+        """
+        customer = self.customer(customer_id)
+        if identity not in customer.identities:
+            raise CrmkitError(f"customer {customer.id} has no identity {identity}")
+        others = [i for i in customer.identities if i != identity]
+        if not others:
+            raise CrmkitError(f"{identity} is the only identity of customer {customer.id}")
+        for other in others:
+            self.resolution_store.add_decision("unmerge", identity, other, actor, reason)
+        self.resolve()
+        found = self.customer_store.find_by_identity(identity.source, identity.external_id)
+        if found is None:  # pragma: no cover - every stored identity belongs to a customer
+            raise UnknownCustomerError(str(identity))
+        return found
+
+    def review_items(self, status: str | None = "open") -> builtins.list[ReviewItem]:
+        """Return the pairs waiting for a decision (or those with ``status``)."""
+        return self.resolution_store.review_items(status)
+
+    def decide(
+        self, item_id: int, *, accept: bool, actor: str = "api", reason: str = ""
+    ) -> ResolveReport:
+        """Accept (same customer) or reject (different) a review item; re-resolve."""
+        item = self.resolution_store.review_item(item_id)
+        if item is None or item.status != "open":
+            raise CrmkitError(f"no open review item {item_id}")
+        kind = "accept" if accept else "reject"
+        self.resolution_store.add_decision(kind, item.left, item.right, actor, reason)
+        self.resolution_store.decide_review_item(item_id, "accepted" if accept else "rejected")
+        return self.resolve()
+
+    def explain(self, first: int, second: int) -> Explanation:
+        """Return why customers ``first`` and ``second`` are one customer, or why not.
+
+        For one customer: the chain of links between their records, each with its rule and
+        comparison weights. For two: the direct comparison of their closest records and the
+        reason they were not linked.
+        """
+        left, right = self.customer(first), self.customer(second)
+        inputs, resolution, _ = compute(
+            self.resolution_store,
+            self.validators[Stream.CUSTOMERS],
+            self.normalizer,
+            regions=self.source_regions(),
+            default_region=self.default_region,
+        )
+        a = inputs.position[left.identities[0]]
+        candidates = [inputs.position[i] for i in right.identities if i in inputs.position]
+        if left.id == right.id:
+            b = next((p for p in candidates if p != a), a)
+            return explain(resolution, a, b)
+        return max(
+            (
+                explain(resolution, p, q)
+                for p in (inputs.position[i] for i in left.identities)
+                for q in candidates
+            ),
+            key=lambda e: e.direct.log_odds if e.direct else float("-inf"),
+        )
+
+    def decisions(self) -> builtins.list[Decision]:
+        """Return the decisions journal, oldest first."""
+        return self.resolution_store.decisions()
 
     def customer(self, customer_id: int) -> Customer:
         """Return one customer by id (an old id of a merged customer resolves too)."""

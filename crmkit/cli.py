@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
 import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 import crmkit
-from crmkit.domain import Stream
+from crmkit.domain import Identity, Stream
 from crmkit.errors import CrmkitError
 from crmkit.plugins import CrmkitPluginManager, get_plugin_manager
 from crmkit.progress import progress_for
@@ -239,9 +240,11 @@ def import_(
             )
 
         outcome = crm.import_from(adapter, stream, progress=progress, on_batch=show, resolve=False)
+    if region:
+        crm.set_source_region(source, region)
     if resolve:
-        with err_console.status("updating customers"):
-            crm.resolve(regions={source: region.upper()} if region else None)
+        with err_console.status("resolving customers"):
+            crm.resolve()
     Console().print(_summary(outcome, time.perf_counter() - started))
     if outcome.dead_lettered:
         click.echo(
@@ -319,6 +322,157 @@ def show(state: State, customer_id: int) -> None:
     from crmkit.card import render_card
 
     Console().print(render_card(state.crm(), state.crm().customer(customer_id)))
+
+
+@customers.command("merge")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@click.option("--reason", default="", help="Why (kept in the decisions journal).")
+@click.option("--actor", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+@pass_state
+@friendly_errors
+def merge(state: State, first: int, second: int, reason: str, actor: str) -> None:
+    """Merge customers FIRST and SECOND for good (every later run keeps them together)."""
+    customer = state.crm().merge(first, second, actor=actor, reason=reason)
+    click.echo(
+        f"customers {first} and {second} are now customer {customer.id} "
+        f"({len(customer.identities)} identities)"
+    )
+
+
+@customers.command("unmerge")
+@click.argument("customer_id", type=int)
+@click.argument("identity", metavar="SOURCE/EXTERNAL_ID")
+@click.option("--reason", default="", help="Why (kept in the decisions journal).")
+@click.option("--actor", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+@pass_state
+@friendly_errors
+def unmerge(state: State, customer_id: int, identity: str, reason: str, actor: str) -> None:
+    """Separate one source identity from a customer for good."""
+    try:
+        parsed = Identity.parse(identity)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="SOURCE/EXTERNAL_ID") from exc
+    customer = state.crm().unmerge(customer_id, parsed, actor=actor, reason=reason)
+    click.echo(f"{parsed} is now customer {customer.id}; customer {customer_id} keeps the rest")
+
+
+@customers.command("explain")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@pass_state
+@friendly_errors
+def explain_command(state: State, first: int, second: int) -> None:
+    """Explain why customers FIRST and SECOND are one customer, or why they are not."""
+    click.echo(state.crm().explain(first, second).text())
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show what would merge and split; change nothing.")
+@click.option("--full", is_flag=True, help="Rebuild from every record (decisions still hold).")
+@pass_state
+@friendly_errors
+def resolve(state: State, dry_run: bool, full: bool) -> None:
+    """Resolve source records into customers; human decisions are always respected."""
+    del full  # every run is a full rebuild with stable ids until incremental matching lands
+    with err_console.status("resolving customers"):
+        report = state.crm().resolve(dry_run=dry_run)
+    table = Table(
+        "records",
+        "customers",
+        "new",
+        "merged ids",
+        "split ids",
+        "for review",
+        "seconds",
+        title="resolution" + (" (dry run: nothing written)" if dry_run else ""),
+    )
+    table.add_row(
+        str(report.records),
+        str(report.customers),
+        str(report.created),
+        str(len(report.merged)),
+        str(len(report.split)),
+        str(report.review),
+        f"{report.seconds:.1f}",
+    )
+    Console().print(table)
+    for old, new in report.merged[:20]:
+        click.echo(f"customer {old} {'would merge' if dry_run else 'merged'} into {new}")
+    for old in report.split[:20]:
+        click.echo(f"customer {old} {'would be' if dry_run else 'was'} split")
+
+
+@cli.group()
+def review() -> None:
+    """Pairs of records that might be one customer, waiting for a person."""
+
+
+@review.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "accepted", "rejected", "obsolete", "all"]),
+    default="open",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines with the explanation.")
+@pass_state
+@friendly_errors
+def review_list(state: State, status: str, as_json: bool) -> None:
+    """List review items, most probable first."""
+    items = state.crm().review_items(None if status == "all" else status)
+    if as_json:
+        for item in items:
+            click.echo(
+                json.dumps(
+                    {
+                        "id": item.id,
+                        "left": str(item.left),
+                        "right": str(item.right),
+                        "probability": item.probability,
+                        "status": item.status,
+                        "explanation": item.explanation,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    table = Table("id", "left", "right", "probability", "status", title="review queue")
+    for item in items:
+        table.add_row(
+            str(item.id), str(item.left), str(item.right), f"{item.probability:.3f}", item.status
+        )
+    Console().print(table)
+    if not items:
+        click.echo("nothing to review")
+
+
+def _decide(state: State, item_id: int, *, accept: bool, reason: str, actor: str) -> None:
+    report = state.crm().decide(item_id, accept=accept, actor=actor, reason=reason)
+    verb = "accepted" if accept else "rejected"
+    click.echo(f"review item {item_id} {verb}; {report.customers} customers now")
+
+
+@review.command("accept")
+@click.argument("item_id", type=int)
+@click.option("--reason", default="")
+@click.option("--actor", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+@pass_state
+@friendly_errors
+def review_accept(state: State, item_id: int, reason: str, actor: str) -> None:
+    """Accept a review item: the two records are one customer."""
+    _decide(state, item_id, accept=True, reason=reason, actor=actor)
+
+
+@review.command("reject")
+@click.argument("item_id", type=int)
+@click.option("--reason", default="")
+@click.option("--actor", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+@pass_state
+@friendly_errors
+def review_reject(state: State, item_id: int, reason: str, actor: str) -> None:
+    """Reject a review item: the two records are different customers."""
+    _decide(state, item_id, accept=False, reason=reason, actor=actor)
 
 
 @cli.group()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from contextlib import AbstractContextManager
 
-    from crmkit.domain import Customer, DeadLetter, SourceRecord
+    from crmkit.domain import DeadLetter, SourceRecord
 
 
 class RecordSession(Protocol):
@@ -42,38 +42,4 @@ class RecordStore(Protocol):
 
     def transaction(self) -> AbstractContextManager[RecordSession]:
         """Return a context manager for one transaction: commit on success, roll back on error."""
-        ...
-
-
-class CustomerSession(Protocol):
-    """Reads and writes the customer projection inside one transaction."""
-
-    def records_after(
-        self, stream: str, after_id: int, limit: int
-    ) -> list[tuple[int, str, str, str, Any]]:
-        """Return ``(id, source, external_id, record JSON, received_at)`` past ``after_id``."""
-        ...
-
-    def customer_ids_for(self, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Return the customer id of each known ``(source, external_id)``."""
-        ...
-
-    def save_customers(self, customers: Sequence[tuple[Customer, int]]) -> list[int]:
-        """Insert or update customers (id 0 inserts); ``int`` is each one's record id."""
-        ...
-
-    def get_state(self, name: str) -> str | None:
-        """Return a stored state value, or ``None``."""
-        ...
-
-    def set_state(self, name: str, value: str) -> None:
-        """Store a state value in this transaction."""
-        ...
-
-
-class CustomerStore(Protocol):
-    """Opens transactions on the customer projection."""
-
-    def transaction(self) -> AbstractContextManager[CustomerSession]:
-        """Return a context manager for one transaction."""
         ...

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from crmkit.domain import Address, ContactKind, ContactPoint, Customer, Identity, utc_now
+from crmkit.domain import Address, ContactKind, ContactPoint, Customer, Identity
 from crmkit.errors import UnknownCustomerError
-from crmkit.store.records import SqlRecordSession
-from crmkit.store.tables import customer_identities, customer_keys, customers, source_records
+from crmkit.store.tables import customer_identities, customer_keys, customers
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterator
 
     from crmkit.store.database import Database
 
@@ -77,119 +75,11 @@ def _customer(row: Any, identities: list[Identity]) -> Customer:
     )
 
 
-class SqlCustomerSession(SqlRecordSession):
-    """A :class:`~crmkit.services.ports.CustomerSession` on one connection."""
-
-    def records_after(
-        self, stream: str, after_id: int, limit: int
-    ) -> list[tuple[int, str, str, str, Any]]:
-        """Return ``(id, source, external_id, payload, received_at)`` past ``after_id``."""
-        t = source_records.c
-        query = (
-            sa.select(
-                t.id, t.source, t.external_id, sa.func.coalesce(t.record, t.payload), t.received_at
-            )
-            .where(t.stream == stream, t.id > after_id)
-            .order_by(t.id)
-            .limit(limit)
-        )
-        return [tuple(row) for row in self.conn.execute(query)]
-
-    def customer_ids_for(self, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Return the customer id of each known ``(source, external_id)``."""
-        wanted = list(identities)
-        found: dict[tuple[str, str], int] = {}
-        t = customer_identities.c
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            query = sa.select(t.source, t.external_id, t.customer_id).where(
-                sa.tuple_(t.source, t.external_id).in_(chunk)
-            )
-            for source, external_id, customer_id in self.conn.execute(query):
-                found[(source, external_id)] = customer_id
-        return found
-
-    def save_customers(self, items: Sequence[tuple[Customer, int]]) -> list[int]:
-        """Insert (id 0) or update customers with their identities and keys; return the ids."""
-        now = utc_now()
-        new = [(c, r) for c, r in items if not c.id]
-        old = [(c, r) for c, r in items if c.id]
-        ids: dict[int, int] = {}
-        if new:
-            rows = [
-                {
-                    "kind": c.kind.value if c.kind else None,
-                    "name": c.name,
-                    "golden": golden_document(c),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for c, _ in new
-            ]
-            result = self.conn.execute(
-                customers.insert().returning(customers.c.id, sort_by_parameter_order=True), rows
-            )
-            for (customer, _), customer_id in zip(new, result.scalars(), strict=True):
-                ids[id(customer)] = customer_id
-            self.conn.execute(
-                customer_identities.insert(),
-                [
-                    {
-                        "source": i.source,
-                        "external_id": i.external_id,
-                        "customer_id": ids[id(c)],
-                        "record_id": record_id,
-                    }
-                    for c, record_id in new
-                    for i in c.identities
-                ],
-            )
-        for customer, record_id in old:
-            ids[id(customer)] = customer.id
-            self.conn.execute(
-                customers.update()
-                .where(customers.c.id == customer.id)
-                .values(
-                    kind=customer.kind.value if customer.kind else None,
-                    name=customer.name,
-                    golden=golden_document(customer),
-                    updated_at=now,
-                )
-            )
-            t = customer_identities.c
-            for identity in customer.identities:
-                self.conn.execute(
-                    customer_identities.update()
-                    .where(t.source == identity.source, t.external_id == identity.external_id)
-                    .values(record_id=record_id)
-                )
-        if old:
-            self.conn.execute(
-                customer_keys.delete().where(
-                    customer_keys.c.customer_id.in_([c.id for c, _ in old])
-                )
-            )
-        key_rows = [
-            {"kind": kind, "value": value, "customer_id": ids[id(c)]}
-            for c, _ in items
-            for kind, value in customer_keys_of(c)
-        ]
-        if key_rows:
-            self.conn.execute(customer_keys.insert(), key_rows)
-        return [ids[id(c)] for c, _ in items]
-
-
 class SqlCustomerStore:
-    """Customer projection writes (through transactions) and read-side queries."""
+    """Read-side queries on customers: by id (following merge aliases), by key, all."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[SqlCustomerSession]:
-        """Yield a session whose work commits together, or not at all."""
-        with self.database.begin() as conn:
-            yield SqlCustomerSession(conn)
 
     def _identities(self, conn: sa.Connection, ids: list[int]) -> dict[int, list[Identity]]:
         t = customer_identities.c

@@ -329,6 +329,13 @@ class SqlRecordStore:
                 for row in conn.execute(query)
             ]
 
+    def states(self, prefix: str) -> dict[str, str]:
+        """Return the state values whose names start with ``prefix``, keyed by the rest."""
+        t = state.c
+        with self.database.connect() as conn:
+            rows = conn.execute(sa.select(t.name, t.value).where(t.name.startswith(prefix)))
+            return {name.removeprefix(prefix): value for name, value in rows}
+
     def count_records(self, stream: str | None = None) -> int:
         """Return how many record versions are stored (in ``stream``, if given)."""
         query = sa.select(sa.func.count()).select_from(source_records)

@@ -119,3 +119,35 @@ state = sa.Table(
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("left_source", sa.String(100), nullable=False),
+    sa.Column("left_external_id", sa.String(255), nullable=False),
+    sa.Column("right_source", sa.String(100), nullable=False),
+    sa.Column("right_external_id", sa.String(255), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", Time, nullable=False),
+)
+"""The append-only journal of human decisions: merge, unmerge, accept, reject."""
+
+review_items = sa.Table(
+    "review_items",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("left_source", sa.String(100), nullable=False),
+    sa.Column("left_external_id", sa.String(255), nullable=False),
+    sa.Column("right_source", sa.String(100), nullable=False),
+    sa.Column("right_external_id", sa.String(255), nullable=False),
+    sa.Column("probability", sa.Float, nullable=False),
+    sa.Column("explanation", Json, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("decided_at", Time, nullable=True),
+    sa.Index(None, "status"),
+)
+"""Pairs scored between the review and merge thresholds, waiting for a person."""

@@ -92,17 +92,13 @@ def test_looking_up_unknown_facts_finds_nobody(crm):
         crm.find_customers()
 
 
-def test_each_source_record_is_its_own_customer_until_resolution_lands(crm):
-    """Two sources with the same phone and INN give two customers, each with one identity."""
+def test_two_sources_naming_the_same_firm_by_inn_give_one_customer_with_both_identities(crm):
+    """The same valid INN from two sources is one taxpayer: one customer, two identities."""
     crm.ingest_customers("shop", [ROMASHKA])
     crm.ingest_customers("erp", [ROMASHKA])
-    found = crm.find_customers(identifier=("inn", "7707083893"))
-    assert len(found) == 2
-    assert sorted((c.identities[0].source, len(c.identities)) for c in found) == [
-        ("erp", 1),
-        ("shop", 1),
-    ]
-    assert crm.count_customers() == 2
+    [found] = crm.find_customers(identifier=("inn", "7707083893"))
+    assert [str(i) for i in found.identities] == ["erp/42", "shop/42"]
+    assert crm.count_customers() == 1
 
 
 def test_a_customer_is_fetched_by_id_and_an_unknown_id_is_an_error(crm):
@@ -133,15 +129,19 @@ def test_customers_export_through_the_api_as_json_documents(crm):
     assert all(isinstance(d["id"], int) for d in docs)
 
 
-def test_resolving_processes_only_records_stored_since_the_last_run(crm):
-    """The projection is incremental: a second resolve handles only the new records."""
+def test_customer_ids_stay_stable_across_resolutions_as_records_arrive(crm):
+    """Resolving again after more records keeps every surviving customer's id."""
     crm.ingest_customers("shop", [{"external_id": str(n)} for n in range(3)], resolve=False)
     assert crm.count_customers() == 0
-    assert crm.resolve() == 3
+    assert crm.resolve().customers == 3
+    before = {str(c.identities[0]): c.id for c in crm.customers()}
     crm.ingest_customers("shop", [{"external_id": str(n)} for n in range(3, 5)], resolve=False)
-    assert crm.resolve() == 2
-    assert crm.resolve() == 0
-    assert crm.count_customers() == 5
+    report = crm.resolve()
+    assert (report.customers, report.created) == (5, 2)
+    again = crm.resolve()
+    assert (again.customers, again.created, again.merged) == (5, 0, [])
+    after = {str(c.identities[0]): c.id for c in crm.customers()}
+    assert {k: after[k] for k in before} == before
 
 
 def test_a_changed_record_updates_the_same_customer(crm):
@@ -150,7 +150,7 @@ def test_a_changed_record_updates_the_same_customer(crm):
     [before] = crm.find_customers(identity=("shop", "42"))
     changed = {**ROMASHKA, "name": "АО «Ромашка»", "phones": ["+7 812 555-01-02"]}
     crm.ingest_customers("shop", [changed], resolve=False)
-    assert crm.resolve() == 1
+    assert crm.resolve().created == 0
     [after] = crm.find_customers(identity=("shop", "42"))
     assert after.id == before.id
     assert after.name == "АО «Ромашка»"

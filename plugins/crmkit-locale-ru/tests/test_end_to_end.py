@@ -45,8 +45,9 @@ def test_a_1c_and_a_sap_address_of_one_company_come_out_comparable(crm):
             }
         ],
     )
-    erp = crm.find_customers(identity=("1c", "a3f1"))[0].addresses[0]
-    sap = crm.find_customers(identity=("sap", "0000100042"))[0].addresses[0]
+    [customer] = crm.find_customers(identity=("1c", "a3f1"))
+    assert customer.id == crm.find_customers(identity=("sap", "0000100042"))[0].id
+    erp, sap = customer.addresses
     assert erp.city == sap.city == "Москва"
     assert erp.line == "улица Ленина, дом 1"
     assert sap.line == "Lenina ulitsa, dom 1"

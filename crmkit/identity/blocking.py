@@ -1,0 +1,209 @@
+"""Blocking: which record pairs are worth comparing at all.
+
+Records that share a blocking key become candidate pairs. Keys are strong identifiers (INN,
+OGRN, national ids; never a KPP alone), phones, e-mail addresses (role mailboxes apart),
+corporate domains, and name keys combined with a birth date, a city or an address, so that a
+typo in one field still leaves the pair another way to meet.
+
+Two bounds keep the work linear in the number of records:
+
+- an *evidence* key (identifier, phone, e-mail, domain) shared by more distinct named parties
+  than the fan-out cap — an office switchboard, a business centre's ``info@`` — is
+  *untrusted*: it produces no pairs, and the comparisons see it as over-shared;
+- any other block larger than ``max_block`` (a common surname) is not compared all against
+  all: its records are sorted by a secondary key and each is paired with its ``window``
+  nearest neighbours only (the sorted-neighbourhood method).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from crmkit.identity.organizations import org_name_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    from crmkit.identity.features import Features
+    from crmkit.identity.persons import PersonName
+
+#: Blocks larger than this are searched by sorted neighbourhood instead of all pairs.
+DEFAULT_MAX_BLOCK = 40
+#: How many neighbours on each side a record meets in an oversized block.
+DEFAULT_WINDOW = 6
+#: Key prefixes whose sharing is evidence in itself; their fan-out is checked against the cap.
+EVIDENCE_PREFIXES = ("id:", "ph:", "em:", "rm:", "dm:")
+
+
+def blocking_keys(f: Features) -> list[str]:
+    """Return the built-in blocking keys of one record."""
+    keys = [f"id:{kind}:{value}" for kind, value in f.strong_identifiers]
+    keys += [f"ph:{p}" for p in f.phones]
+    keys += [f"em:{e}" for e in f.emails]
+    keys += [f"rm:{e}" for e in f.role_emails]
+    places = [where for where in (f.city, f.postcode) if where]
+    if f.org_like and f.org_name is not None and f.org_name.core:
+        keys += _firm_keys(f)
+    if f.person_like and f.person is not None and f.person.family:
+        keys += _person_keys(f, f.person, places)
+    if f.house and f.street:
+        keys += [f"ad:{where}:{f.street[:6]}:{f.house}:{f.unit or ''}" for where in places]
+    return keys
+
+
+def _firm_keys(f: Features) -> list[str]:
+    """Return a firm's name keys (alone and with its city), domains and contact person."""
+    name = org_name_key(f.org_name) if f.org_name is not None else ""
+    keys = [f"on:{name}"]
+    if f.city:
+        keys.append(f"oc:{name}:{f.city}")
+    keys += [f"dm:{d}" for d in f.domains]
+    if f.contact is not None and f.contact.family:
+        keys.append(f"ct:{f.contact.family}:{(f.contact.given or '')[:3]}")
+    return keys
+
+
+def _person_keys(f: Features, person: PersonName, places: list[str]) -> list[str]:
+    """Return a person's name keys.
+
+    The full name in either order, the family name with an initial, and name parts with a
+    birth date (and its place), so that one typo misses few pairs.
+    """
+    family, given = person.family or "", person.given
+    keys = [f"nf:{family}:{(given or person.initials or '')[:1]}"]
+    if given:
+        low, high = sorted((family, given))
+        keys.append(f"nm:{low}:{high}")
+    if f.birth_date is not None:
+        born = f.birth_date.isoformat()
+        keys.append(f"fd:{family[:4]}:{born}")
+        if given:
+            keys.append(f"gd:{given[:4]}:{born}")
+        keys += [f"pd:{where}:{born}" for where in places]
+    return keys
+
+
+def signature(f: Features) -> str | None:
+    """Return who a record names (a firm or a person), or None when it names nobody."""
+    if f.org_like and f.org:
+        return f.org
+    person = f.person
+    if person is not None and person.family:
+        return f"{person.family}:{(person.given or person.initials or '')[:1]}"
+    if f.org:
+        return f.org
+    return None
+
+
+class BlockIndex:
+    """An inverted index from blocking key to record positions, with fan-out checks."""
+
+    def __init__(
+        self,
+        features: Sequence[Features],
+        *,
+        fan_out_cap: int,
+        max_block: int = DEFAULT_MAX_BLOCK,
+        window: int = DEFAULT_WINDOW,
+        extra_keys: Callable[[Features], Iterable[str]] | None = None,
+    ) -> None:
+        self.features = features
+        self.fan_out_cap = fan_out_cap
+        self.max_block = max_block
+        self.window = window
+        self.extra_keys = extra_keys
+        self.keys: list[list[str]] = []
+        self.blocks: dict[str, list[int]] = defaultdict(list)
+        for position, f in enumerate(features):
+            keys = self.keys_of(f)
+            self.keys.append(keys)
+            for key in keys:
+                self.blocks[key].append(position)
+        self.untrusted: set[str] = {
+            key
+            for key, members in self.blocks.items()
+            if len(members) > fan_out_cap
+            and key.startswith(EVIDENCE_PREFIXES)
+            and self._over_cap(members)
+        }
+        self._ranks: dict[str, tuple[list[int], dict[int, int], list[str]]] = {}
+
+    def keys_of(self, f: Features) -> list[str]:
+        """Return the blocking keys of ``f``: the built-in ones and the plugins' extra ones."""
+        keys = blocking_keys(f)
+        if self.extra_keys is not None:
+            keys.extend(self.extra_keys(f))
+            return list(dict.fromkeys(keys))
+        return keys
+
+    def _over_cap(self, members: list[int]) -> bool:
+        signatures = {signature(self.features[i]) for i in members}
+        signatures.discard(None)
+        return len(signatures) > self.fan_out_cap
+
+    def trusted(self, key: str) -> bool:
+        """Return True unless ``key`` is shared by more parties than the fan-out cap."""
+        return key not in self.untrusted
+
+    def sharing(self, key: str) -> list[int]:
+        """Return the positions of the records that carry ``key``."""
+        return self.blocks.get(key, [])
+
+    def _ranked(self, key: str) -> tuple[list[int], dict[int, int], list[str]]:
+        """Return an oversized block sorted by signature: order, ranks and signatures."""
+        found = self._ranks.get(key)
+        if found is None:
+            features = self.features
+            order = sorted(self.blocks[key], key=lambda i: (signature(features[i]) or "", i))
+            ranks = {m: r for r, m in enumerate(order)}
+            found = self._ranks[key] = (order, ranks, [signature(features[i]) or "" for i in order])
+        return found
+
+    def _neighbours(self, key: str, position: int) -> Iterable[int]:
+        members = self.blocks[key]
+        if len(members) <= self.max_block:
+            return members
+        order, rank, _ = self._ranked(key)
+        r = rank[position]
+        return order[max(r - self.window, 0) : r + self.window + 1]
+
+    def candidates(self, position: int) -> list[int]:
+        """Return the positions after ``position`` that it shares a usable block with."""
+        found: set[int] = set()
+        blocks, untrusted, largest = self.blocks, self.untrusted, self.max_block
+        for key in self.keys[position]:
+            members = blocks[key]
+            size = len(members)
+            if size < 2 or key in untrusted:  # noqa: PLR2004
+                continue
+            found.update(members if size <= largest else self._neighbours(key, position))
+        found = {j for j in found if j > position}
+        return sorted(found)
+
+    def pairs(self) -> Iterator[tuple[int, int]]:
+        """Yield each candidate pair ``(i, j)`` with ``i < j`` once, grouped by ``i``."""
+        for i in range(len(self.keys)):
+            for j in self.candidates(i):
+                yield i, j
+
+    def probe(self, f: Features) -> list[int]:
+        """Return the indexed records a new record ``f`` would be compared with."""
+        found: set[int] = set()
+        for key in self.keys_of(f):
+            members = self.blocks.get(key)
+            if not members or key in self.untrusted:
+                continue
+            if len(members) <= self.max_block:
+                found.update(members)
+                continue
+            order, _, signatures = self._ranked(key)
+            at = bisect.bisect_left(signatures, signature(f) or "")
+            found.update(order[max(at - self.window, 0) : at + self.window])
+        return sorted(found)
+
+    def shares_block(self, i: int, j: int) -> bool:
+        """Return True when records ``i`` and ``j`` were candidates of each other."""
+        low, high = min(i, j), max(i, j)
+        return high in self.candidates(low)
