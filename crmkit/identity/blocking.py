@@ -2,17 +2,19 @@
 
 Records that share a blocking key become candidate pairs. Keys are strong identifiers (INN,
 OGRN, national ids; never a KPP alone), phones, e-mail addresses (role mailboxes apart),
-corporate domains, and name keys combined with a birth date, a city or an address, so that a
-typo in one field still leaves the pair another way to meet.
+corporate domains, firms' names (alone and with the city), and people's names, with an
+initial, a birth date or an address, so that a typo in one field still leaves the pair
+another way to meet.
 
 Two bounds keep the work linear in the number of records:
 
 - an *evidence* key (identifier, phone, e-mail, domain) shared by more distinct named parties
   than the fan-out cap — an office switchboard, a business centre's ``info@`` — is
   *untrusted*: it produces no pairs, and the comparisons see it as over-shared;
-- any other block larger than ``max_block`` (a common surname) is not compared all against
-  all: its records are sorted by a secondary key and each is paired with its ``window``
-  nearest neighbours only (the sorted-neighbourhood method).
+- a block larger than ``max_block`` (a common surname, the phone of a firm with many
+  records) is not compared all against all: its records are sorted by who they name and
+  each is paired with its ``window`` nearest neighbours on each side only (the
+  sorted-neighbourhood method).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import msgspec
 
 from crmkit.domain import Identity
 from crmkit.errors import RecordError
+from crmkit.identity.explain import explain
 from crmkit.identity.features import extract_features
 from crmkit.identity.guards import Guards
 from crmkit.identity.resolver import Resolution, ResolverConfig, resolve
@@ -131,16 +132,18 @@ def constraints(
 
 
 def explain_edge(resolution: Resolution, edge: Edge) -> dict[str, Any]:
-    """Return a JSON-ready account of one scored pair: rule, probability, level weights."""
-    weights = resolution.scorer.weights(edge.pair_class, edge.pattern)
+    """Return a JSON-ready account of a pair left apart: its comparison and the reason."""
+    explanation = explain(resolution, edge.i, edge.j)
+    direct = explanation.direct
+    comparisons = direct.comparisons if direct is not None else ()
     return {
         "probability": round(edge.probability, 6),
         "rule": edge.rule,
-        "veto": edge.veto,
         "model": edge.pair_class,
+        "reason": explanation.reason,
         "comparisons": [
             {"comparison": name, "level": level, "weight": round(weight, 3)}
-            for name, level, weight in weights
+            for name, level, weight in comparisons
         ],
     }
 

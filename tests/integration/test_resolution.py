@@ -113,3 +113,56 @@ def test_deciding_an_unknown_review_item_is_a_clear_error(crm):
     load(crm)
     with pytest.raises(CrmkitError, match="no open review item 999"):
         crm.decide(999, accept=True)
+
+
+@pytest.fixture
+def messy(tmp_path):
+    """Return crmkit on SQLite with 1,000 generated customers' records resolved."""
+    from collections import defaultdict
+
+    import crmkit
+    from crmkit.testing.messy import generate
+
+    by_source = defaultdict(list)
+    for source, record in generate(1000, seed=7).records:
+        by_source[source].append(record)
+    crm = crmkit.open(f"sqlite:///{tmp_path / 'messy.db'}", entrypoints=False, default_region="RU")
+    for source, records in by_source.items():
+        crm.ingest_customers(source, records, resolve=False)
+    crm.resolve()
+    yield crm
+    crm.close()
+
+
+def customer_ids(crm, item):
+    """Return the customer ids of a review item's two records."""
+    [left] = crm.find_customers(identity=(item.left.source, item.left.external_id))
+    [right] = crm.find_customers(identity=(item.right.source, item.right.external_id))
+    return left.id, right.id
+
+
+def test_borderline_pairs_wait_for_review_with_their_explanation(messy):
+    """Pairs between the thresholds are queued, apart, each with its comparisons and reason."""
+    items = messy.review_items()
+    assert items
+    for item in items:
+        left, right = customer_ids(messy, item)
+        assert left != right
+        assert 0 < item.probability < 1
+        assert item.explanation["comparisons"]
+        assert "threshold" in item.explanation["reason"]
+
+
+def test_accepting_a_review_item_joins_and_rejecting_one_keeps_apart_for_good(messy):
+    """An accepted pair becomes one customer, a rejected one stays two, in every later run."""
+    first = messy.review_items()[0]
+    messy.decide(first.id, accept=True, actor="olga")
+    second = messy.review_items()[0]
+    messy.decide(second.id, accept=False, actor="olga")
+    messy.resolve()
+    left, right = customer_ids(messy, first)
+    assert left == right
+    left, right = customer_ids(messy, second)
+    assert left != right
+    assert [d.kind for d in messy.decisions()] == ["accept", "reject"]
+    assert {i.id for i in messy.review_items("accepted")} == {first.id}
