@@ -67,9 +67,13 @@ def run_demo(url: str, pm: CrmkitPluginManager, console: Console) -> Crmkit:
             str(outcome.stored),
             str(outcome.dead_lettered),
         )
-    with console.status("normalising and building customer cards"):
-        crm.resolve(regions={s[2]: s[3] for s in DEMO_SOURCES})
+    with console.status("resolving identities and building customer cards"):
+        report = crm.resolve(regions={s[2]: s[3] for s in DEMO_SOURCES})
     console.print(summary)
+    console.print(
+        f"identity resolution: {report.records} records from {len(DEMO_SOURCES)} sources "
+        f"→ {report.customers} customers ({report.review} pair(s) waiting for review)"
+    )
     phone = "8 (495) 123-45-67"
     found = crm.find_customers(phone=phone)
     console.print(f"\nCustomers reachable on [bold]{phone}[/bold]: {len(found)}")
