@@ -168,6 +168,7 @@ _FILLER_LOCALS = frozenset(
     {"test", "noemail", "nomail", "none", "no", "null", "empty", "net", "asd", "qwe", "qwerty"}
 )
 DEFAULT_FAN_OUT_CAP = 6
+_LOCAL_PARTS = re.compile(r"[.\-_+]")
 
 
 @attrs.frozen
@@ -198,9 +199,9 @@ class Guards:
         )
 
     def is_role_mailbox(self, email: str) -> bool:
-        """Return True for shared mailboxes such as ``info@`` or ``zakaz@``."""
+        """Return True for shared mailboxes such as ``info@``, ``zakaz@`` or ``sales-msk@``."""
         local = email.partition("@")[0].lower()
-        return local in self.role_mailboxes or local.split(".")[0] in self.role_mailboxes
+        return local in self.role_mailboxes or _LOCAL_PARTS.split(local)[0] in self.role_mailboxes
 
     def is_free_mail(self, email: str) -> bool:
         """Return True when the address is at a free-mail provider such as gmail.com."""

@@ -59,7 +59,7 @@ from crmkit.identity.features import (
     gc_paused,
 )
 from crmkit.identity.guards import Guards
-from crmkit.identity.scoring import PairModels
+from crmkit.identity.scoring import MatchModel, PairModels
 
 __all__ = [
     "DECISIVE_LOG_ODDS",
@@ -345,6 +345,11 @@ class Resolution:
     clusterer: Clusterer
     config: ResolverConfig
     _cluster_index: dict[int, int] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def model(self) -> MatchModel:
+        """Return the model of pairs of people (the largest class; see :attr:`models`)."""
+        return self.models[PERSON]
 
     def cluster_of(self, position: int) -> int:
         """Return the index in :attr:`groups` of the cluster holding ``position``."""
