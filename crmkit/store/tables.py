@@ -120,15 +120,22 @@ state = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+
+def _record_pair() -> list[sa.Column[str]]:
+    """Return the columns naming two source records: ``left_*`` and ``right_*``."""
+    return [
+        sa.Column(f"{side}_{name}", sa.String(length), nullable=False)
+        for side in ("left", "right")
+        for name, length in (("source", 100), ("external_id", 255))
+    ]
+
+
 decisions = sa.Table(
     "decisions",
     metadata,
     sa.Column("id", Id, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("left_source", sa.String(100), nullable=False),
-    sa.Column("left_external_id", sa.String(255), nullable=False),
-    sa.Column("right_source", sa.String(100), nullable=False),
-    sa.Column("right_external_id", sa.String(255), nullable=False),
+    *_record_pair(),
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", Time, nullable=False),
@@ -139,10 +146,7 @@ review_items = sa.Table(
     "review_items",
     metadata,
     sa.Column("id", Id, primary_key=True, autoincrement=True),
-    sa.Column("left_source", sa.String(100), nullable=False),
-    sa.Column("left_external_id", sa.String(255), nullable=False),
-    sa.Column("right_source", sa.String(100), nullable=False),
-    sa.Column("right_external_id", sa.String(255), nullable=False),
+    *_record_pair(),
     sa.Column("probability", sa.Float, nullable=False),
     sa.Column("explanation", Json, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, server_default="open"),
