@@ -7,7 +7,6 @@ payload adds a version; a structurally bad item becomes a dead letter and the ru
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -36,9 +35,6 @@ if TYPE_CHECKING:
 
 DEFAULT_BATCH_SIZE = 5000
 
-
-payload_hash = content_hash
-"""Return the 32-hex-digit BLAKE2b digest that identifies a payload's exact text."""
 
 _NUL_REASON = (
     "contains a NUL character (U+0000), which databases cannot store "
@@ -203,11 +199,10 @@ class Ingestor:
         payload again adds nothing and a changed one adds the next version.
         """
         latest = session.latest_versions(self.source, self.stream, {r[0] for r in records})
-        blake2b = hashlib.blake2b
         rows: list[RecordRow] = []
         new = changed = 0
         for external_id, payload, record in records:
-            digest = blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()  # payload_hash
+            digest = content_hash(payload)
             version, known = latest.get(external_id, _NOT_STORED)
             if known == digest:
                 continue

@@ -94,9 +94,18 @@ class Database:
         return self.url.render_as_string(hide_password=True)
 
     def current_revision(self) -> str | None:
-        """Return the schema revision the database is at, or ``None`` if it has none yet."""
-        with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        """Return the schema revision the database is at, or ``None`` if it has none yet.
+
+        This is the first connection any use makes: a database that cannot be reached (a
+        server that does not answer, a file in a missing folder) raises :class:`ConfigError`
+        naming the URL, with the password hidden.
+        """
+        try:
+            with self.engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+        except sa.exc.OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0]
+            raise ConfigError(f"cannot open database {self.display_url()}: {reason}") from exc
 
     def head_revision(self) -> str | None:
         """Return the newest schema revision this crmkit knows."""
@@ -106,23 +115,16 @@ class Database:
         """Upgrade the schema to ``revision`` (default: the newest), inside one transaction."""
         self._refuse_newer()
         config = _alembic_config()
-        try:
-            with self.engine.begin() as conn:
-                config.attributes["connection"] = conn
-                command.upgrade(config, revision)
-        except sa.exc.OperationalError as exc:
-            raise ConfigError(f"cannot open database {self.display_url()}: {exc.orig}") from exc
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
         self._schema_checked = revision == "head"
 
     def ensure_schema(self) -> None:
         """Migrate on first use if the database is not at the newest revision."""
         if self._schema_checked:
             return
-        try:
-            current = self.current_revision()
-        except sa.exc.OperationalError as exc:
-            raise ConfigError(f"cannot open database {self.display_url()}: {exc.orig}") from exc
-        if current != self.head_revision():
+        if self.current_revision() != self.head_revision():
             self.migrate()
         self._schema_checked = True
 

@@ -315,3 +315,23 @@ def test_demo_imports_the_samples_and_prints_the_cards_and_the_dead_letters(tmp_
         assert f"#{customer.id} {customer.name}" in result.output
     for letter in letters:
         assert f"{letter.source} {letter.position}: {letter.reason}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql+psycopg://crm:s3cret@127.0.0.1:1/crm", "Connection refused"),
+        ("sqlite:////nonexistent-folder/crm.db", "unable to open database file"),
+    ],
+    ids=["server-not-answering", "sqlite-in-missing-folder"],
+)
+def test_an_unreachable_database_is_one_clear_line_without_the_password(url, reason):
+    """`init` on a database it cannot open exits 1 naming it, the password hidden."""
+    result = CliRunner().invoke(
+        cli, ["--db", url, "init"], obj=get_plugin_manager(entrypoints=False)
+    )
+    assert result.exit_code == 1
+    assert "cannot open database" in result.output
+    assert reason in result.output
+    assert "s3cret" not in result.output
+    assert "Traceback" not in result.output
