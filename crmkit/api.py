@@ -182,15 +182,23 @@ class Crmkit:
         return self.records.states(_REGION_STATE)
 
     def resolve(
-        self, *, regions: dict[str, str] | None = None, dry_run: bool = False
+        self,
+        *,
+        regions: dict[str, str] | None = None,
+        dry_run: bool = False,
+        full: bool = False,
     ) -> ResolveReport:
-        """Resolve every customer record into customers, keeping customer ids stable.
+        """Resolve customer records into customers, keeping customer ids stable.
 
-        ``regions`` maps a source to the default phone region of its numbers; they are
-        remembered for later runs (:meth:`set_source_region`); other sources use
-        ``default_region``.
-        Decisions in the journal (merges, unmerges, review answers) always hold. With
-        ``dry_run`` nothing is written; the report says what would merge and split.
+        Only what changed since the last run is resolved — new and changed records and new
+        decisions, against the customers they may concern — unless ``full`` (or the first
+        run, or a change to more than half the store) rebuilds from every record and refits
+        the matching models. ``regions`` maps a source to the default phone region of its
+        numbers; they are remembered for later runs (:meth:`set_source_region`); other
+        sources use ``default_region``; a changed region takes effect for all of a source's
+        records with ``full``. Decisions in the journal (merges, unmerges, review answers)
+        always hold. With ``dry_run`` nothing is written; the report says what would merge
+        and split.
         """
         for source, region in (regions or {}).items():
             self.set_source_region(source, region)
@@ -203,6 +211,7 @@ class Crmkit:
             regions=self.source_regions(),
             default_region=self.default_region,
             dry_run=dry_run,
+            full=full,
             on_created=(lambda c: notify(customer=c)) if notify else None,
         )
 

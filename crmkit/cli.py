@@ -374,10 +374,13 @@ def explain_command(state: State, first: int, second: int) -> None:
 @friendly_errors
 def resolve(state: State, dry_run: bool, full: bool) -> None:
     """Resolve source records into customers; human decisions are always respected."""
-    del full  # every run is a full rebuild with stable ids until incremental matching lands
     with err_console.status("resolving customers"):
-        report = state.crm().resolve(dry_run=dry_run)
+        report = state.crm().resolve(dry_run=dry_run, full=full)
+    if report.mode == "unchanged":
+        click.echo("nothing changed since the last resolution")
+        return
     table = Table(
+        "run",
         "records",
         "customers",
         "new",
@@ -388,6 +391,7 @@ def resolve(state: State, dry_run: bool, full: bool) -> None:
         title="resolution" + (" (dry run: nothing written)" if dry_run else ""),
     )
     table.add_row(
+        report.mode,
         str(report.records),
         str(report.customers),
         str(report.created),

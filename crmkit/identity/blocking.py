@@ -20,13 +20,14 @@ Two bounds keep the work linear in the number of records:
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from crmkit.identity.organizations import org_name_key
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from crmkit.identity.features import Features
     from crmkit.identity.persons import PersonName
@@ -37,6 +38,11 @@ DEFAULT_MAX_BLOCK = 40
 DEFAULT_WINDOW = 6
 #: Key prefixes whose sharing is evidence in itself; their fan-out is checked against the cap.
 EVIDENCE_PREFIXES = ("id:", "ph:", "em:", "rm:", "dm:")
+
+
+def key_hash(key: str) -> int:
+    """Return a stable signed 64-bit hash of a blocking key (how the store indexes keys)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), signed=True)
 
 
 def blocking_keys(f: Features) -> list[str]:
@@ -100,7 +106,13 @@ def signature(f: Features) -> str | None:
 
 
 class BlockIndex:
-    """An inverted index from blocking key to record positions, with fan-out checks."""
+    """An inverted index from blocking key to record positions, with fan-out checks.
+
+    An incremental run indexes only the records a change may concern; ``sizes`` then gives
+    each key's size in the whole store (a key more widely shared than the indexed records
+    show is searched by sorted neighbourhood when the store's block is oversized) and
+    ``untrusted`` the keys found over-shared by earlier runs.
+    """
 
     def __init__(
         self,
@@ -110,6 +122,8 @@ class BlockIndex:
         max_block: int = DEFAULT_MAX_BLOCK,
         window: int = DEFAULT_WINDOW,
         extra_keys: Callable[[Features], Iterable[str]] | None = None,
+        sizes: Mapping[str, int] | None = None,
+        untrusted: Iterable[str] = (),
     ) -> None:
         self.features = features
         self.fan_out_cap = fan_out_cap
@@ -130,6 +144,10 @@ class BlockIndex:
             and key.startswith(EVIDENCE_PREFIXES)
             and self._over_cap(members)
         }
+        self.untrusted.update(untrusted)
+        self.crowded: frozenset[str] = frozenset(
+            key for key, size in (sizes or {}).items() if size > max_block
+        )
         self._ranks: dict[str, tuple[list[int], dict[int, int], list[str]]] = {}
 
     def keys_of(self, f: Features) -> list[str]:
@@ -165,7 +183,7 @@ class BlockIndex:
 
     def _neighbours(self, key: str, position: int) -> Iterable[int]:
         members = self.blocks[key]
-        if len(members) <= self.max_block:
+        if len(members) <= self.max_block and key not in self.crowded:
             return members
         order, rank, _ = self._ranked(key)
         r = rank[position]
@@ -175,12 +193,14 @@ class BlockIndex:
         """Return the positions after ``position`` that it shares a usable block with."""
         found: set[int] = set()
         blocks, untrusted, largest = self.blocks, self.untrusted, self.max_block
+        crowded = self.crowded
         for key in self.keys[position]:
             members = blocks[key]
             size = len(members)
             if size < 2 or key in untrusted:  # noqa: PLR2004
                 continue
-            found.update(members if size <= largest else self._neighbours(key, position))
+            whole = size <= largest and key not in crowded
+            found.update(members if whole else self._neighbours(key, position))
         found = {j for j in found if j > position}
         return sorted(found)
 
@@ -197,7 +217,7 @@ class BlockIndex:
             members = self.blocks.get(key)
             if not members or key in self.untrusted:
                 continue
-            if len(members) <= self.max_block:
+            if len(members) <= self.max_block and key not in self.crowded:
                 found.update(members)
                 continue
             order, _, signatures = self._ranked(key)

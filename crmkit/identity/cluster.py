@@ -42,7 +42,7 @@ from crmkit.identity.persons import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from crmkit.identity.features import Features
 
@@ -191,6 +191,7 @@ class Clusterer:
         self.accepted: list[Edge] = []
         self.rejected: dict[tuple[int, int], str] = {}
         self.review: list[Edge] = []
+        self._name_sizes: Mapping[str, int] = {}
         for a, b in must_link:
             i, j = min(a, b), max(a, b)
             self.union(i, j, Edge(i, j, math.inf, (), rule=MUST_LINK), force=True)
@@ -431,6 +432,7 @@ class Clusterer:
         acceptable: Callable[[Edge], bool],
         names_agree: Callable[[Edge], bool],
         sparse: Callable[[int], bool],
+        sizes: Mapping[str, int] | None = None,
     ) -> None:
         """Join two customers that alone bear one name and agree on everything else.
 
@@ -443,8 +445,10 @@ class Clusterer:
         alone) and no constraint forbids it.
         ``name_keys[i]`` is ``(keys record i bears, keys it searches)``: a family name with
         the given name or its initial, or a firm's name. A name borne by several customers
-        (namesakes, same-name firms) joins nothing.
+        (namesakes, same-name firms) joins nothing. ``sizes`` gives how many records bear a
+        name in the whole store, when only some of them are being clustered.
         """
+        self._name_sizes = sizes or {}
         holders: dict[str, set[int]] = defaultdict(set)
         for position, (borne, _) in enumerate(name_keys):
             if position not in self.lookups:
@@ -473,7 +477,8 @@ class Clusterer:
         root = self.find(position)
         if position in self.lookups and len(self.clusters[root].members) > 1:
             return None  # a lookup already attached by its phone or e-mail
-        if any(len(holders[key]) > MAX_NAME_HOLDERS for key in keys):
+        sizes = self._name_sizes
+        if any(max(len(holders[key]), sizes.get(key, 0)) > MAX_NAME_HOLDERS for key in keys):
             return None  # a name this common leads to no one in particular
         others = {self.find(o) for key in keys for o in holders[key]} - {root}
         person = self.features[position].person

@@ -37,12 +37,19 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
 from crmkit.identity.blocking import DEFAULT_MAX_BLOCK, DEFAULT_WINDOW, BlockIndex
-from crmkit.identity.cluster import SCORE, Clusterer, Edge, Thresholds, probability_log_odds
+from crmkit.identity.cluster import (
+    MAX_NAMESAKES,
+    SCORE,
+    Clusterer,
+    Edge,
+    Thresholds,
+    probability_log_odds,
+)
 from crmkit.identity.compare import (
     BUILTIN_COMPARISONS,
     NAME_CONFLICTS,
@@ -66,9 +73,12 @@ __all__ = [
     "Match",
     "Resolution",
     "ResolverConfig",
+    "Scope",
     "Scorer",
+    "concerned_records",
     "pair_class",
     "resolve",
+    "stored_keys",
 ]
 
 #: The log-odds given to a link by a shared valid INN (or OGRN): above any join threshold.
@@ -97,6 +107,19 @@ class Verdict:
     identified: bool
     personal: bool
     decisive: bool
+
+
+@attrs.frozen
+class Scope:
+    """The whole store as seen from an incremental run over some of its records.
+
+    ``sizes``: how many stored records carry each key (blocking and name keys) of the
+    records being re-clustered; ``untrusted``: keys earlier runs found over-shared.
+    Empty for a full run, which sees every record.
+    """
+
+    sizes: Mapping[str, int] = attrs.field(factory=dict)
+    untrusted: frozenset[str] = frozenset()
 
 
 @attrs.define
@@ -430,6 +453,77 @@ def _name_keys(f: Features) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (), ()
 
 
+def stored_keys(index: BlockIndex, f: Features) -> list[str]:
+    """Return the keys by which the store finds the records a change to ``f`` may concern.
+
+    Its blocking keys (built-in and plugins') and, unless it is a lookup record, the name
+    keys it bears for name-only lookups.
+    """
+    keys = index.keys_of(f)
+    if not f.is_lookup:
+        keys = keys + list(_name_keys(f)[0])
+    return keys
+
+
+def concerned_records(
+    new: Sequence[Features],
+    known: Sequence[Features],
+    owners: Sequence[int],
+    *,
+    models: PairModels,
+    config: ResolverConfig | None = None,
+    scope: Scope | None = None,
+    comparisons: Sequence[Comparison] = BUILTIN_COMPARISONS,
+) -> set[int]:
+    """Return the positions in ``known`` whose customers a clustering with ``new`` may change.
+
+    ``known`` are stored records sharing a key with a new (or changed) record, ``owners``
+    their customers. A known record is concerned when a new record scores with it at or
+    above the review threshold or a domain rule links them (the same INN), when they share a
+    trusted phone or e-mail (a lookup record may attach either way), or when they bear a name
+    that few enough customers bear for a name-only join. Any other known record could
+    neither link with a new one nor be put up for review with it: its customer stays as it is.
+    """
+    config = config or ResolverConfig()
+    scope = scope or Scope()
+    index = BlockIndex(
+        known,
+        fan_out_cap=config.guards.fan_out_cap,
+        max_block=config.max_block,
+        window=config.window,
+        sizes=scope.sizes,
+        untrusted=scope.untrusted,
+    )
+    scorer = Scorer(comparisons, CompareContext(untrusted_keys=index.untrusted), models)
+    review_at = probability_log_odds(config.thresholds.review)
+    bearers = _name_bearers(known)
+    found: set[int] = set()
+    for f in new:
+        for j in index.probe(f):
+            edge = scorer.edge(-1, j, f, known[j])
+            if edge.log_odds >= review_at or edge.rule != SCORE:
+                found.add(j)
+        for key in _contact_keys(f):
+            if index.trusted(key):
+                found.update(index.sharing(key))
+        borne, searched = _name_keys(f)
+        for key in {*borne, *searched}:
+            holders = bearers.get(key, [])
+            if len({owners[j] for j in holders}) <= MAX_NAMESAKES + 1:
+                found.update(holders)
+    return found
+
+
+def _name_bearers(features: Sequence[Features]) -> dict[str, list[int]]:
+    """Return the positions of the records bearing each name key (lookups bear none)."""
+    bearers: dict[str, list[int]] = {}
+    for position, f in enumerate(features):
+        if not f.is_lookup:
+            for key in _name_keys(f)[0]:
+                bearers.setdefault(key, []).append(position)
+    return bearers
+
+
 def _sparse(f: Features) -> bool:
     """Return True for a record that says little besides a name: at most one other fact."""
     facts = (
@@ -466,24 +560,25 @@ def resolve(
     labelled: Iterable[tuple[int, int, bool]] = (),
     models: PairModels | None = None,
     extra_keys: Callable[[Features], Iterable[str]] | None = None,
+    scope: Scope | None = None,
 ) -> Resolution:
     """Cluster ``features`` into customers; return the full :class:`Resolution`.
 
     Without ``models``, they are fitted on these records by EM over the candidate pairs'
     comparison patterns. ``labelled`` pairs ``(i, j, is_match)`` are reviewers' decisions,
     used in fitting; ``must_link`` and ``cannot_link`` pairs are reviewers' merges and
-    separations, which always hold.
+    separations, which always hold. ``scope`` describes the whole store when ``features``
+    are only the records an incremental run re-clusters.
     """
     with gc_paused():
         return _resolve(
             features,
             config or ResolverConfig(),
             comparisons,
-            must_link,
-            cannot_link,
-            labelled,
+            (must_link, cannot_link, labelled),
             models,
             extra_keys,
+            scope or Scope(),
         )
 
 
@@ -491,18 +586,22 @@ def _resolve(
     features: Sequence[Features],
     config: ResolverConfig,
     comparisons: Sequence[Comparison],
-    must_link: Iterable[tuple[int, int]],
-    cannot_link: Iterable[tuple[int, int]],
-    labelled: Iterable[tuple[int, int, bool]],
+    decided: tuple[
+        Iterable[tuple[int, int]], Iterable[tuple[int, int]], Iterable[tuple[int, int, bool]]
+    ],
     models: PairModels | None,
     extra_keys: Callable[[Features], Iterable[str]] | None,
+    scope: Scope,
 ) -> Resolution:
+    must_link, cannot_link, labelled = decided
     index = BlockIndex(
         features,
         fan_out_cap=config.guards.fan_out_cap,
         max_block=config.max_block,
         window=config.window,
         extra_keys=extra_keys,
+        sizes=scope.sizes,
+        untrusted=scope.untrusted,
     )
     context = CompareContext(untrusted_keys=index.untrusted)
     fitted = models or PairModels.from_priors(comparisons)
@@ -573,6 +672,7 @@ def _resolve(
         scorer.acceptable,
         scorer.names_agree,
         lambda i: _sparse(features[i]),
+        scope.sizes,
     )
     return Resolution(
         groups=clusterer.groups(),

@@ -339,3 +339,18 @@ class PairModels:
     def as_dict(self) -> dict[str, object]:
         """Return every class's parameters as JSON-ready data."""
         return {name: model.as_dict() for name, model in self.models.items()}
+
+    @classmethod
+    def from_dict(cls, comparisons: Sequence[Comparison], data: dict[str, object]) -> PairModels:
+        """Return the models :meth:`as_dict` described; a class it lacks keeps the priors.
+
+        Raise :class:`TypeError` when ``data`` is not such a description.
+        """
+        models = cls.from_priors(comparisons)
+        for name in PAIR_CLASSES:
+            entry = data.get(name)
+            if entry is not None:
+                if not isinstance(entry, dict):
+                    raise TypeError(f"model data for {name!r} is not a table")
+                models.models[name] = MatchModel.from_dict(comparisons, entry)
+        return models

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+import attrs
+
+from crmkit.domain import Identity
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from contextlib import AbstractContextManager
@@ -43,3 +47,17 @@ class RecordStore(Protocol):
     def transaction(self) -> AbstractContextManager[RecordSession]:
         """Return a context manager for one transaction: commit on success, roll back on error."""
         ...
+
+
+@attrs.frozen
+class Partial:
+    """What an incremental run rewrites: the customers it re-clustered and their records.
+
+    ``customers``: the ids whose records were re-clustered (all their identities and keys
+    are replaced); ``identities``: every identity re-clustered (review items outside them
+    stay as they are); ``dropped_records``: record versions whose keys are superseded.
+    """
+
+    customers: frozenset[int]
+    identities: frozenset[Identity]
+    dropped_records: frozenset[int]

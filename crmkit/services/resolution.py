@@ -21,26 +21,47 @@ import msgspec
 
 from crmkit.domain import Identity
 from crmkit.errors import RecordError
+from crmkit.identity.blocking import DEFAULT_MAX_BLOCK, BlockIndex, key_hash
+from crmkit.identity.cluster import MAX_NAME_HOLDERS
+from crmkit.identity.compare import BUILTIN_COMPARISONS
 from crmkit.identity.explain import explain
-from crmkit.identity.features import extract_features
+from crmkit.identity.features import Features, extract_features, gc_paused
 from crmkit.identity.guards import Guards
-from crmkit.identity.resolver import Resolution, ResolverConfig, resolve
+from crmkit.identity.normalize import Normalizer
+from crmkit.identity.resolver import (
+    Resolution,
+    ResolverConfig,
+    Scope,
+    concerned_records,
+    resolve,
+    stored_keys,
+)
+from crmkit.identity.scoring import PairModels
 from crmkit.identity.survive import Member, golden_customer
+from crmkit.schemas import RecordValidator
+from crmkit.services.ports import Partial
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
     from crmkit.domain import Customer
     from crmkit.identity.cluster import Edge
-    from crmkit.identity.normalize import Normalizer
-    from crmkit.schemas import RecordValidator
-    from crmkit.store.resolution import Decision, SqlResolutionStore
+    from crmkit.store.resolution import CurrentRecord, Decision, SqlResolutionStore
 
 log = logging.getLogger("crmkit.resolve")
 
 MODEL_STATE = "resolution:model"
 #: The id of the newest record the last run covered.
 LAST_RECORD_STATE = "resolution:last_record_id"
+#: The id of the newest decision the last run applied.
+LAST_DECISION_STATE = "resolution:last_decision_id"
+#: The keys found over-shared (a switchboard, a business centre's mailbox), as JSON.
+UNTRUSTED_STATE = "resolution:untrusted_keys"
+#: An incremental run re-clusters every customer holding a key of a changed record when
+#: at most this many records carry the key (a wider key is searched by neighbourhood).
+PULL_LIMIT = max(DEFAULT_MAX_BLOCK, MAX_NAME_HOLDERS)
+#: A change touching more than this share of the resolved identities runs in full.
+FULL_RUN_SHARE = 0.5
 
 
 @attrs.define
@@ -57,6 +78,7 @@ class ResolveReport:
     skipped: int = 0
     seconds: float = 0.0
     dry_run: bool = False
+    mode: str = "full"
 
 
 @attrs.define
@@ -68,6 +90,57 @@ class Inputs:
     position: dict[Identity, int] = attrs.field(factory=dict)
 
 
+class InputLoader:
+    """Turns stored records into resolution inputs: validated, normalised, with features."""
+
+    def __init__(
+        self,
+        validator: RecordValidator,
+        normalizer: Normalizer,
+        *,
+        regions: dict[str, str],
+        default_region: str | None,
+        priorities: dict[str, int] | None = None,
+    ) -> None:
+        self.validator = validator
+        self.normalizer = normalizer
+        self.regions = regions
+        self.default_region = default_region
+        self.priorities = priorities or {}
+        self.guards = Guards()
+        self.skipped = 0
+
+    def load(self, records: Iterable[CurrentRecord]) -> tuple[Inputs, list[Features]]:
+        """Return the inputs and features of ``records``; count those that no longer load."""
+        inputs = Inputs()
+        features: list[Features] = []
+        with gc_paused():
+            for record in records:
+                try:
+                    facts = self.validator.load(msgspec.json.decode(record.record_json))
+                except (msgspec.DecodeError, RecordError) as exc:
+                    log.warning(
+                        "record %s no longer loads and is left out: %s", record.identity, exc
+                    )
+                    self.skipped += 1
+                    continue
+                region = self.regions.get(record.identity.source, self.default_region)
+                normal = self.normalizer.facts(facts, region)
+                inputs.position[record.identity] = len(inputs.members)
+                inputs.members.append(
+                    Member(
+                        record.identity,
+                        facts,
+                        normal,
+                        self.priorities.get(record.identity.source, 0),
+                        record.received_at,
+                    )
+                )
+                inputs.record_ids.append(record.id)
+                features.append(extract_features(record.identity, facts, normal, self.guards))
+        return inputs, features
+
+
 def load_inputs(
     store: SqlResolutionStore,
     validator: RecordValidator,
@@ -76,35 +149,17 @@ def load_inputs(
     regions: dict[str, str],
     default_region: str | None,
     priorities: dict[str, int] | None = None,
-) -> tuple[Inputs, list[Any], int]:
-    """Return the run's inputs, their features, and how many records no longer load."""
-    inputs = Inputs()
-    features: list[Any] = []
-    guards = Guards()
-    skipped = 0
-    priorities = priorities or {}
-    for record in store.current_records():
-        try:
-            facts = validator.load(msgspec.json.decode(record.record_json))
-        except (msgspec.DecodeError, RecordError) as exc:
-            log.warning("record %s no longer loads and is left out: %s", record.identity, exc)
-            skipped += 1
-            continue
-        region = regions.get(record.identity.source, default_region)
-        normal = normalizer.facts(facts, region)
-        inputs.position[record.identity] = len(inputs.members)
-        inputs.members.append(
-            Member(
-                record.identity,
-                facts,
-                normal,
-                priorities.get(record.identity.source, 0),
-                record.received_at,
-            )
-        )
-        inputs.record_ids.append(record.id)
-        features.append(extract_features(record.identity, facts, normal, guards))
-    return inputs, features, skipped
+) -> tuple[Inputs, list[Features], int]:
+    """Return every current record's inputs, their features, and how many no longer load."""
+    loader = InputLoader(
+        validator,
+        normalizer,
+        regions=regions,
+        default_region=default_region,
+        priorities=priorities,
+    )
+    inputs, features = loader.load(store.current_records())
+    return inputs, features, loader.skipped
 
 
 def constraints(
@@ -205,6 +260,39 @@ def compute(
     return inputs, resolution, skipped
 
 
+@attrs.frozen
+class RunSettings:
+    """How a run reads records and resolves them (shared by full and incremental runs)."""
+
+    validator: RecordValidator
+    normalizer: Normalizer
+    regions: dict[str, str] = attrs.field(factory=dict)
+    default_region: str | None = None
+    config: ResolverConfig = attrs.field(factory=ResolverConfig)
+
+    def loader(self) -> InputLoader:
+        """Return a fresh :class:`InputLoader` for these settings."""
+        return InputLoader(
+            self.validator,
+            self.normalizer,
+            regions=self.regions,
+            default_region=self.default_region,
+        )
+
+
+@attrs.define
+class Plan:
+    """What one run re-clusters: its inputs, the whole store's scope, what it replaces."""
+
+    inputs: Inputs
+    features: list[Features]
+    scope: Scope | None
+    partial: Partial | None
+    models: PairModels | None
+    fresh: list[int]
+    skipped: int
+
+
 def resolve_customers(
     store: SqlResolutionStore,
     validator: RecordValidator,
@@ -215,22 +303,40 @@ def resolve_customers(
     default_region: str | None = None,
     config: ResolverConfig | None = None,
     dry_run: bool = False,
+    full: bool = False,
     on_created: Callable[[Customer], None] | None = None,
 ) -> ResolveReport:
-    """Resolve every customer record into customers; return what changed.
+    """Resolve customer records into customers; return what changed.
 
-    With ``dry_run`` nothing is written and the report says what would merge and split.
+    By default only what changed since the last run is resolved (new and changed records
+    and new decisions, against the customers they may concern, with the stored models);
+    the first run, ``full``, or a change touching more than half the store rebuilds from
+    every record and refits the models. With ``dry_run`` nothing is written and the report
+    says what would merge and split.
     """
     started = time.perf_counter()
-    inputs, resolution, skipped = compute(
-        store,
-        validator,
-        normalizer,
-        regions=regions,
-        default_region=default_region,
-        config=config,
+    settings = RunSettings(
+        validator, normalizer, regions or {}, default_region, config or ResolverConfig()
     )
-    owners = store.identity_customers()
+    plan = None if full else _incremental_plan(store, settings)
+    if plan is None:
+        plan = _full_plan(store, settings)
+    if not plan.inputs.members and plan.partial is not None:
+        return ResolveReport(
+            mode="unchanged", dry_run=dry_run, seconds=time.perf_counter() - started
+        )
+    must, cannot, labelled = constraints(store.decisions(), plan.inputs.position)
+    resolution = resolve(
+        plan.features,
+        config=settings.config,
+        must_link=must,
+        cannot_link=cannot,
+        labelled=labelled,
+        models=plan.models,
+        scope=plan.scope,
+    )
+    inputs = plan.inputs
+    owners = store.identity_customers(inputs.position if plan.partial is not None else None)
     ids, alias_groups, split = assign_ids(resolution.groups, inputs, owners)
     report = ResolveReport(
         records=len(inputs.members),
@@ -239,8 +345,9 @@ def resolve_customers(
         split=sorted(split),
         review=len(resolution.review),
         candidate_pairs=resolution.candidate_pairs,
-        skipped=skipped,
+        skipped=plan.skipped,
         dry_run=dry_run,
+        mode="full" if plan.partial is None else "incremental",
     )
     if dry_run:
         report.merged = sorted((old, ids[g]) for old, g in alias_groups.items())
@@ -262,12 +369,13 @@ def resolve_customers(
         )
         for e in resolution.review
     ]
-    last_record = str(max(inputs.record_ids, default=0))
     new_ids = store.write(
         clusters,
         alias_groups,
         review,
-        {LAST_RECORD_STATE: last_record, MODEL_STATE: json.dumps(_model_summary(resolution))},
+        _run_state(store, plan, resolution),
+        key_rows=_key_rows(resolution, plan),
+        partial=plan.partial,
     )
     report.merged = sorted((old, new_ids[g]) for old, g in alias_groups.items())
     report.seconds = time.perf_counter() - started
@@ -279,6 +387,150 @@ def resolve_customers(
     return report
 
 
-def _model_summary(resolution: Resolution) -> dict[str, Any]:
-    as_dict = getattr(resolution.models, "as_dict", None)
-    return as_dict() if callable(as_dict) else {}
+def _full_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan:
+    """Return the plan of a full run: every current record, models fitted afresh."""
+    loader = settings.loader()
+    inputs, features = loader.load(store.current_records())
+    return Plan(inputs, features, None, None, None, list(range(len(features))), loader.skipped)
+
+
+def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan | None:
+    """Return the plan of an incremental run, or None when a full run is due.
+
+    The run re-clusters the new and changed records together with every customer they may
+    concern: the customers their identities belonged to, those named in new decisions, and
+    those holding one of their keys (new or superseded) that is not over-shared.
+    """
+    model = store.state(MODEL_STATE)
+    covered = store.state(LAST_RECORD_STATE)
+    if not model or covered is None:
+        return None
+    last_decision = int(store.state(LAST_DECISION_STATE) or 0)
+    loader = settings.loader()
+    changed, changed_features = loader.load(store.current_records(after=int(covered)))
+    decided = [d for d in store.decisions() if d.id > last_decision]
+    touched = set(changed.position) | {i for d in decided for i in (d.left, d.right)}
+    if not touched:
+        return Plan(
+            Inputs(),
+            [],
+            Scope(),
+            Partial(frozenset(), frozenset(), frozenset()),
+            None,
+            [],
+            loader.skipped,
+        )
+    if len(changed.members) > FULL_RUN_SHARE * max(store.count_identities(), 1):
+        return None
+    known = store.identity_rows(touched)
+    customers = {customer for customer, _ in known.values()}
+    dropped = {
+        record
+        for identity, (_, record) in known.items()
+        if identity in changed.position and record != changed.record_ids[changed.position[identity]]
+    }
+    untrusted = _stored_untrusted(store)
+    models = PairModels.from_dict(BUILTIN_COMPARISONS, json.loads(model))
+    customers |= _concerned_customers(
+        store, settings, (changed, changed_features), untrusted=untrusted, models=models
+    )
+    pulled = [
+        r for r in store.records_of_customers(customers) if r.identity not in changed.position
+    ]
+    inputs, features = loader.load(pulled)
+    fresh = []
+    for member, record_id, f in zip(
+        changed.members, changed.record_ids, changed_features, strict=True
+    ):
+        inputs.position[member.identity] = len(inputs.members)
+        fresh.append(len(inputs.members))
+        inputs.members.append(member)
+        inputs.record_ids.append(record_id)
+        features.append(f)
+    scope = _scope(store, settings, features, untrusted)
+    partial = Partial(frozenset(customers), frozenset(inputs.position), frozenset(dropped))
+    return Plan(inputs, features, scope, partial, models, fresh, loader.skipped)
+
+
+def _concerned_customers(
+    store: SqlResolutionStore,
+    settings: RunSettings,
+    changed: tuple[Inputs, list[Features]],
+    *,
+    untrusted: frozenset[str],
+    models: PairModels,
+) -> set[int]:
+    """Return the customers the changed records may join, split from or be reviewed with.
+
+    The stored records sharing a key with a changed record (keys borne by few enough
+    records) are scored against it with the stored models; see
+    :func:`~crmkit.identity.resolver.concerned_records`.
+    """
+    inputs, features = changed
+    index = BlockIndex([], fan_out_cap=settings.config.guards.fan_out_cap)
+    hashes = {key_hash(k) for f in features for k in stored_keys(index, f)}
+    holders = store.key_holders(hashes, PULL_LIMIT)
+    customer_of = {record: customer for found in holders.values() for record, customer in found}
+    stored = [r for r in store.records_by_ids(customer_of) if r.identity not in inputs.position]
+    known, known_features = settings.loader().load(stored)
+    owners = [customer_of[record] for record in known.record_ids]
+    scope = _scope(store, settings, [*known_features, *features], untrusted)
+    concerned = concerned_records(
+        features,
+        known_features,
+        owners,
+        models=models,
+        config=settings.config,
+        scope=scope,
+    )
+    return {owners[j] for j in concerned}
+
+
+def _scope(
+    store: SqlResolutionStore,
+    settings: RunSettings,
+    features: list[Features],
+    untrusted: frozenset[str],
+) -> Scope:
+    """Return how the whole store sees the keys of the records being re-clustered."""
+    index = BlockIndex([], fan_out_cap=settings.config.guards.fan_out_cap)
+    keys = {k for f in features for k in stored_keys(index, f)}
+    hashed = {key_hash(k): k for k in keys}
+    census = store.key_census(hashed)
+    return Scope(
+        sizes={hashed[h]: count.records for h, count in census.items()},
+        untrusted=untrusted & keys,
+    )
+
+
+def _stored_untrusted(store: SqlResolutionStore) -> frozenset[str]:
+    """Return the keys earlier runs found over-shared."""
+    stored = store.state(UNTRUSTED_STATE)
+    return frozenset(json.loads(stored)) if stored else frozenset()
+
+
+def _run_state(store: SqlResolutionStore, plan: Plan, resolution: Resolution) -> dict[str, str]:
+    """Return the state a run leaves for the next: what it covered, models, untrusted keys."""
+    record_ids = [plan.inputs.record_ids[p] for p in plan.fresh]
+    covered = max(record_ids, default=0)
+    if plan.partial is not None:
+        covered = max(covered, int(store.state(LAST_RECORD_STATE) or 0))
+    decisions = store.decisions()
+    untrusted = set(resolution.index.untrusted)
+    if plan.partial is not None:
+        untrusted |= _stored_untrusted(store)
+    return {
+        LAST_RECORD_STATE: str(covered),
+        LAST_DECISION_STATE: str(max((d.id for d in decisions), default=0)),
+        MODEL_STATE: json.dumps(resolution.models.as_dict()),
+        UNTRUSTED_STATE: json.dumps(sorted(untrusted)),
+    }
+
+
+def _key_rows(resolution: Resolution, plan: Plan) -> Iterator[tuple[int, int]]:
+    """Yield ``(key hash, record id)`` of the stored keys of the records new to the store."""
+    index = resolution.index
+    for position in plan.fresh:
+        record_id = plan.inputs.record_ids[position]
+        for key in stored_keys(index, plan.features[position]):
+            yield key_hash(key), record_id

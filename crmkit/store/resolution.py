@@ -16,17 +16,34 @@ from crmkit.store.tables import (
     customer_keys,
     customers,
     decisions,
+    record_keys,
     review_items,
     source_records,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Collection, Iterable, Iterator, Sequence
 
     from crmkit.domain import Customer
+    from crmkit.services.ports import Partial
     from crmkit.store.database import Database
 
 DECISION_KINDS = ("merge", "unmerge", "accept", "reject")
+#: How many values go into one ``IN`` list (SQLite allows 32,766 bound parameters).
+_CHUNK = 5000
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+@attrs.frozen
+class KeyCensus:
+    """How widely one stored key is shared: by how many records and which customers."""
+
+    records: int
+    customers: frozenset[int]
 
 
 @attrs.frozen
@@ -76,12 +93,21 @@ class SqlResolutionStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def current_records(self, batch: int = 5000) -> Iterator[CurrentRecord]:
-        """Yield the newest version of every customer record, in record-id order."""
+    def current_records(
+        self, batch: int = 5000, *, after: int | None = None
+    ) -> Iterator[CurrentRecord]:
+        """Yield the newest version of every customer record, in record-id order.
+
+        With ``after``, only versions stored after record id ``after``: what is new or
+        changed since a run that covered records up to it.
+        """
         t = source_records.c
+        stored_after = t.id > after if after is not None else sa.true()
+        # Versions grow with ids: the newest version of an identity changed after ``after``
+        # is the newest of its versions stored after it.
         newest = (
             sa.select(t.source, t.external_id, sa.func.max(t.version).label("version"))
-            .where(t.stream == "customers")
+            .where(t.stream == "customers", stored_after)
             .group_by(t.source, t.external_id)
             .subquery()
         )
@@ -105,12 +131,140 @@ class SqlResolutionStore:
             for row in conn.execute(query):
                 yield CurrentRecord(row[0], Identity(row[1], row[2]), row[3], row[4])
 
-    def identity_customers(self) -> dict[Identity, int]:
-        """Return the customer id each identity currently belongs to."""
+    def identity_customers(
+        self, identities: Collection[Identity] | None = None
+    ) -> dict[Identity, int]:
+        """Return the customer id each identity (or each of ``identities``) belongs to."""
+        if identities is not None:
+            return {i: c for i, (c, _) in self.identity_rows(identities).items()}
         t = customer_identities.c
         with self.database.connect() as conn:
             rows = conn.execute(sa.select(t.source, t.external_id, t.customer_id))
             return {Identity(s, e): c for s, e, c in rows}
+
+    def records_of_customers(self, customer_ids: Collection[int]) -> list[CurrentRecord]:
+        """Return the record versions the last run gave these customers."""
+        t, i = source_records.c, customer_identities.c
+        found: list[CurrentRecord] = []
+        with self.database.connect() as conn:
+            for chunk in _chunks(sorted(customer_ids)):
+                rows = conn.execute(
+                    sa.select(
+                        t.id,
+                        t.source,
+                        t.external_id,
+                        sa.func.coalesce(t.record, t.payload),
+                        t.received_at,
+                    )
+                    .join(customer_identities, i.record_id == t.id)
+                    .where(i.customer_id.in_(chunk))
+                )
+                found.extend(CurrentRecord(r[0], Identity(r[1], r[2]), r[3], r[4]) for r in rows)
+        return sorted(found, key=lambda r: r.id)
+
+    def identity_rows(self, identities: Collection[Identity]) -> dict[Identity, tuple[int, int]]:
+        """Return ``{identity: (customer id, record id)}`` for those already resolved."""
+        t = customer_identities.c
+        by_source: dict[str, list[str]] = {}
+        for identity in identities:
+            by_source.setdefault(identity.source, []).append(identity.external_id)
+        found: dict[Identity, tuple[int, int]] = {}
+        with self.database.connect() as conn:
+            for source, external_ids in by_source.items():
+                for chunk in _chunks(external_ids):
+                    rows = conn.execute(
+                        sa.select(t.external_id, t.customer_id, t.record_id).where(
+                            t.source == source, t.external_id.in_(chunk)
+                        )
+                    )
+                    found.update({Identity(source, e): (c, r) for e, c, r in rows})
+        return found
+
+    def key_holders(self, hashes: Iterable[int], limit: int) -> dict[int, list[tuple[int, int]]]:
+        """Return ``{key hash: [(record id, customer id)]}`` for keys held by few records.
+
+        Keys carried by more than ``limit`` records are left out (a common surname, a
+        switchboard): they are searched by other means.
+        """
+        census = self.key_census(hashes)
+        wanted = sorted(h for h, count in census.items() if count.records <= limit)
+        k, i = record_keys.c, customer_identities.c
+        found: dict[int, list[tuple[int, int]]] = {}
+        with self.database.connect() as conn:
+            for chunk in _chunks(wanted):
+                rows = conn.execute(
+                    sa.select(k.key_hash, k.record_id, i.customer_id)
+                    .join(customer_identities, i.record_id == k.record_id)
+                    .where(k.key_hash.in_(chunk))
+                )
+                for key, record, customer in rows:
+                    found.setdefault(key, []).append((record, customer))
+        return found
+
+    def records_by_ids(self, record_ids: Collection[int]) -> list[CurrentRecord]:
+        """Return the record versions with these ids, in id order."""
+        t = source_records.c
+        found: list[CurrentRecord] = []
+        with self.database.connect() as conn:
+            for chunk in _chunks(sorted(record_ids)):
+                rows = conn.execute(
+                    sa.select(
+                        t.id,
+                        t.source,
+                        t.external_id,
+                        sa.func.coalesce(t.record, t.payload),
+                        t.received_at,
+                    ).where(t.id.in_(chunk))
+                )
+                found.extend(CurrentRecord(r[0], Identity(r[1], r[2]), r[3], r[4]) for r in rows)
+        return sorted(found, key=lambda r: r.id)
+
+    def keys_of_records(self, record_ids: Collection[int]) -> set[int]:
+        """Return the stored key hashes of these record versions."""
+        k = record_keys.c
+        found: set[int] = set()
+        with self.database.connect() as conn:
+            for chunk in _chunks(sorted(record_ids)):
+                found.update(
+                    conn.execute(sa.select(k.key_hash).where(k.record_id.in_(chunk))).scalars()
+                )
+        return found
+
+    def count_identities(self) -> int:
+        """Return how many source identities the last run resolved."""
+        with self.database.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(customer_identities)
+                ).scalar_one()
+            )
+
+    def state(self, name: str) -> str | None:
+        """Return a stored state value (the model, the last covered record), or ``None``."""
+        with self.database.connect() as conn:
+            return SqlRecordSession(conn).get_state(name)
+
+    def key_census(self, hashes: Iterable[int]) -> dict[int, KeyCensus]:
+        """Return, per stored key hash, how many records carry it and their customers."""
+        k, i = record_keys.c, customer_identities.c
+        records: dict[int, int] = {}
+        owners: dict[int, set[int]] = {}
+        with self.database.connect() as conn:
+            for chunk in _chunks(sorted(set(hashes))):
+                rows = conn.execute(
+                    sa.select(k.key_hash, i.customer_id, sa.func.count())
+                    .select_from(record_keys)
+                    .outerjoin(customer_identities, i.record_id == k.record_id)
+                    .where(k.key_hash.in_(chunk))
+                    .group_by(k.key_hash, i.customer_id)
+                )
+                for key, customer, count in rows:
+                    records[key] = records.get(key, 0) + count
+                    if customer is not None:
+                        owners.setdefault(key, set()).add(customer)
+        return {
+            key: KeyCensus(count, frozenset(owners.get(key, ()))) for key, count in records.items()
+        }
 
     def decisions(self) -> list[Decision]:
         """Return the whole decisions journal, oldest first."""
@@ -173,19 +327,39 @@ class SqlResolutionStore:
         aliases: dict[int, int],
         review: Sequence[tuple[Identity, Identity, float, dict[str, Any]]],
         state: dict[str, str],
+        *,
+        key_rows: Iterable[tuple[int, int]] = (),
+        partial: Partial | None = None,
     ) -> list[int]:
         """Store a resolution in one transaction; return the customer ids in ``clusters`` order.
 
         Customers with id 0 are inserted; others are updated. ``aliases`` maps each retired
         old id to the index, in ``clusters``, of the customer that absorbed it; the old id
-        then resolves to that customer. Identities and lookup keys are rewritten.
+        then resolves to that customer. Identities and lookup keys are rewritten: all of
+        them, or with ``partial`` those of the re-clustered customers only. ``key_rows``
+        are ``(key hash, record id)`` of the records' stored keys (:data:`record_keys`).
         Open review items no longer proposed become ``obsolete``; new ones are added.
         """
         now = utc_now()
         with self.database.begin() as conn:
             ids = self._write_customers(conn, [c for c, _ in clusters], now)
-            conn.execute(customer_keys.delete())
-            conn.execute(customer_identities.delete())
+            if partial is None:
+                conn.execute(customer_keys.delete())
+                conn.execute(customer_identities.delete())
+                conn.execute(record_keys.delete())
+            else:
+                rewritten = sorted(partial.customers | set(ids))
+                for chunk in _chunks(rewritten):
+                    conn.execute(
+                        customer_keys.delete().where(customer_keys.c.customer_id.in_(chunk))
+                    )
+                    conn.execute(
+                        customer_identities.delete().where(
+                            customer_identities.c.customer_id.in_(chunk)
+                        )
+                    )
+                for chunk in _chunks(sorted(partial.dropped_records)):
+                    conn.execute(record_keys.delete().where(record_keys.c.record_id.in_(chunk)))
             identity_rows = [
                 {
                     "source": i.source,
@@ -196,22 +370,25 @@ class SqlResolutionStore:
                 for (_, members), cid in zip(clusters, ids, strict=True)
                 for i, record_id in members
             ]
-            for start in range(0, len(identity_rows), 5000):
-                conn.execute(customer_identities.insert(), identity_rows[start : start + 5000])
-            key_rows = [
+            for chunk in _chunks(identity_rows):
+                conn.execute(customer_identities.insert(), chunk)
+            key_values = [
                 {"kind": kind, "value": value, "customer_id": cid}
                 for (customer, _), cid in zip(clusters, ids, strict=True)
                 for kind, value in customer_keys_of(customer)
             ]
-            for start in range(0, len(key_rows), 5000):
-                conn.execute(customer_keys.insert(), key_rows[start : start + 5000])
+            for chunk in _chunks(key_values):
+                conn.execute(customer_keys.insert(), chunk)
+            _insert_record_keys(conn, key_rows)
             for old, index in aliases.items():
                 conn.execute(
                     customers.update()
                     .where(customers.c.id == old)
                     .values(merged_into=ids[index], updated_at=now)
                 )
-            self._write_review(conn, review, now)
+            self._write_review(
+                conn, review, now, scope=partial.identities if partial is not None else None
+            )
             session = SqlRecordSession(conn)
             for name, value in state.items():
                 session.set_state(name, value)
@@ -238,31 +415,33 @@ class SqlResolutionStore:
                 customers.insert().returning(customers.c.id, sort_by_parameter_order=True), rows
             )
             inserted = list(result.scalars())
+        kept = [
+            {
+                "customer_id": c.id,
+                "kind": c.kind.value if c.kind else None,
+                "name": c.name,
+                "golden": golden_document(c),
+            }
+            for c in batch
+            if c.id
+        ]
+        update = (
+            customers.update()
+            .where(customers.c.id == sa.bindparam("customer_id"))
+            .values(merged_into=None, updated_at=now)
+        )
+        for chunk in _chunks(kept):
+            conn.execute(update, chunk)
         fresh = iter(inserted)
-        ids = []
-        for customer in batch:
-            if customer.id:
-                conn.execute(
-                    customers.update()
-                    .where(customers.c.id == customer.id)
-                    .values(
-                        kind=customer.kind.value if customer.kind else None,
-                        name=customer.name,
-                        golden=golden_document(customer),
-                        merged_into=None,
-                        updated_at=now,
-                    )
-                )
-                ids.append(customer.id)
-            else:
-                ids.append(next(fresh))
-        return ids
+        return [customer.id or next(fresh) for customer in batch]
 
     def _write_review(
         self,
         conn: sa.Connection,
         review: Sequence[tuple[Identity, Identity, float, dict[str, Any]]],
         now: dt.datetime,
+        *,
+        scope: frozenset[Identity] | None,
     ) -> None:
         t = review_items.c
         known = {
@@ -276,7 +455,9 @@ class SqlResolutionStore:
         stale = [
             item_id
             for pair, (item_id, status) in known.items()
-            if status == "open" and pair not in proposed
+            if status == "open"
+            and pair not in proposed
+            and (scope is None or pair[0] in scope or pair[1] in scope)
         ]
         if stale:
             conn.execute(review_items.update().where(t.id.in_(stale)).values(status="obsolete"))
@@ -303,6 +484,39 @@ class SqlResolutionStore:
         ]
         if rows:
             conn.execute(review_items.insert(), rows)
+
+
+def _insert_record_keys(conn: sa.Connection, rows: Iterable[tuple[int, int]]) -> None:
+    """Insert ``(key hash, record id)`` rows: ``COPY`` on PostgreSQL, positional elsewhere."""
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        driver_connection: Any = conn.connection.driver_connection
+        with (
+            driver_connection.cursor() as cursor,
+            cursor.copy("COPY record_keys (key_hash, record_id) FROM STDIN") as copy,
+        ):
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        return
+    # Both columns are integers, which drivers bind as they are: with positional parameters
+    # an executemany of SQLAlchemy's own compiled insert skips building a dict per row.
+    positional = conn.dialect.paramstyle == "qmark"
+    sql = str(record_keys.insert().compile(dialect=conn.dialect))
+    batch: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if positional:
+            conn.exec_driver_sql(sql, batch)
+        else:
+            conn.execute(record_keys.insert(), [{"key_hash": k, "record_id": r} for k, r in batch])
+        batch.clear()
+
+    for row in rows:
+        batch.append(row)
+        if len(batch) == _CHUNK * 10:
+            flush()
+    if batch:
+        flush()
 
 
 def _decision(row: Any) -> Decision:

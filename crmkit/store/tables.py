@@ -87,7 +87,7 @@ customer_identities = sa.Table(
     sa.Column("source", sa.String(100), primary_key=True),
     sa.Column("external_id", sa.String(255), primary_key=True),
     sa.Column("customer_id", Id, sa.ForeignKey("customers.id"), nullable=False, index=True),
-    sa.Column("record_id", Id, sa.ForeignKey("source_records.id"), nullable=False),
+    sa.Column("record_id", Id, sa.ForeignKey("source_records.id"), nullable=False, index=True),
 )
 
 customer_keys = sa.Table(
@@ -97,6 +97,14 @@ customer_keys = sa.Table(
     sa.Column("value", sa.String(255), primary_key=True),
     sa.Column("customer_id", Id, sa.ForeignKey("customers.id"), primary_key=True, index=True),
 )
+
+record_keys = sa.Table(
+    "record_keys",
+    metadata,
+    sa.Column("key_hash", sa.BigInteger, nullable=False, index=True),
+    sa.Column("record_id", Id, nullable=False, index=True),
+)
+"""The blocking and name keys (hashed) of each record version the last resolution used."""
 
 dead_letters = sa.Table(
     "dead_letters",
