@@ -283,6 +283,7 @@ class Crmkit:
             self.normalizer,
             regions=self.source_regions(),
             default_region=self.default_region,
+            customers={left.id, right.id},
         )
         a = inputs.position[left.identities[0]]
         candidates = [inputs.position[i] for i in right.identities if i in inputs.position]
