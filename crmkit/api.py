@@ -23,7 +23,12 @@ from crmkit.plugins import CrmkitPluginManager, collect_adapters, get_plugin_man
 from crmkit.schemas import CustomerRecordSchema, RecordValidator
 from crmkit.sdk.adapter import Adapter, NoProgress, Progress
 from crmkit.services.ingest import DEFAULT_BATCH_SIZE, Ingestor
-from crmkit.services.resolution import ResolveReport, compute, resolve_customers
+from crmkit.services.resolution import (
+    ResolveReport,
+    compute,
+    customers_named,
+    resolve_customers,
+)
 from crmkit.store import Database
 from crmkit.store.customers import SqlCustomerStore
 from crmkit.store.records import SqlRecordStore
@@ -322,15 +327,22 @@ class Crmkit:
         email: str | None = None,
         identifier: tuple[str, str] | None = None,
         identity: tuple[str, str] | None = None,
+        name: str | None = None,
         region: str | None = None,
+        kind: str | None = None,
     ) -> builtins.list[Customer]:
         """Return the customers matching any one given fact, in any format the source used.
 
         ``phone`` is normalised like ingested phones (``region`` for numbers written
         without a country code, as the source's default region is); ``identifier`` is
         ``(kind, value)`` such as
-        ``("inn", "7707083893")``; ``identity`` is ``(source, external_id)``.
+        ``("inn", "7707083893")``; ``identity`` is ``(source, external_id)``; ``name`` a
+        person's or firm's name in any script, order or spelling (``kind`` ``person`` or
+        ``organization`` settles an ambiguous one), best matches first.
         """
+        if name is not None:
+            found_ids = customers_named(self.resolution_store, self.normalizer, name, kind)
+            return [self.customer(customer_id) for customer_id in found_ids]
         if identity is not None:
             found = self.customer_store.find_by_identity(*identity)
             return [found] if found else []
@@ -344,7 +356,7 @@ class Crmkit:
             kind, raw = identifier
             value, _problem = self.normalizer.identifier(kind, raw, None)
             return self.customer_store.find_by_key(f"id:{kind.lower()}", value) if value else []
-        raise TypeError("find_customers needs one of phone, email, identifier or identity")
+        raise TypeError("find_customers needs one of phone, email, identifier, identity or name")
 
     def dead_letters(
         self, *, source: str | None = None, status: str | None = "open", limit: int | None = None

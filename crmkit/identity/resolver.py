@@ -76,6 +76,7 @@ __all__ = [
     "Scope",
     "Scorer",
     "concerned_records",
+    "name_search_keys",
     "pair_class",
     "resolve",
     "stored_keys",
@@ -512,6 +513,15 @@ def concerned_records(
             if len({owners[j] for j in holders}) <= MAX_NAMESAKES + 1:
                 found.update(holders)
     return found
+
+
+def name_search_keys(f: Features) -> tuple[str, ...]:
+    """Return the name keys under which records naming the same party as ``f`` are stored.
+
+    A person's family name with the given name (any form of it) or the initial, or a firm's
+    name without its legal form: what a name-only lookup searches.
+    """
+    return _name_keys(f)[1]
 
 
 def _name_bearers(features: Sequence[Features]) -> dict[str, list[int]]:

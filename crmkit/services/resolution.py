@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import msgspec
 
-from crmkit.domain import Identity
+from crmkit.domain import Identity, PartyFacts
 from crmkit.errors import RecordError
 from crmkit.identity.blocking import DEFAULT_MAX_BLOCK, BlockIndex, key_hash
 from crmkit.identity.cluster import MAX_NAME_HOLDERS
@@ -33,6 +33,7 @@ from crmkit.identity.resolver import (
     ResolverConfig,
     Scope,
     concerned_records,
+    name_search_keys,
     resolve,
     stored_keys,
 )
@@ -60,6 +61,8 @@ UNTRUSTED_STATE = "resolution:untrusted_keys"
 #: An incremental run re-clusters every customer holding a key of a changed record when
 #: at most this many records carry the key (a wider key is searched by neighbourhood).
 PULL_LIMIT = max(DEFAULT_MAX_BLOCK, MAX_NAME_HOLDERS)
+#: A name borne by more records than this finds nobody in particular.
+MAX_NAME_LOOKUP = 500
 #: A change touching more than this share of the resolved identities runs in full.
 FULL_RUN_SHARE = 0.5
 
@@ -556,3 +559,27 @@ def _key_rows(resolution: Resolution, plan: Plan) -> Iterator[tuple[int, int]]:
         record_id = plan.inputs.record_ids[position]
         for key in stored_keys(index, plan.features[position]):
             yield key_hash(key), record_id
+
+
+def customers_named(
+    store: SqlResolutionStore, normalizer: Normalizer, name: str, kind: str | None = None
+) -> list[int]:
+    """Return the ids of the customers with a record naming the party ``name`` names.
+
+    The name is parsed as records' names are (token order, initials, transliteration,
+    diminutives, legal forms and quotes of firms), so ``"Пётр Иванов"`` finds ``Ivanov,
+    Petr`` and ``"ООО «Ромашка»"`` finds ``Romashka LLC``. ``kind`` (``person`` or
+    ``organization``) settles an ambiguous name. Customers bearing more matching keys
+    come first. Only resolved records are searched.
+    """
+    facts = PartyFacts(external_id="name-search", name=name, kind=kind)
+    features = extract_features(
+        Identity("search", "name-search"), facts, normalizer.facts(facts, None), Guards()
+    )
+    hashes = {key_hash(key): key for key in name_search_keys(features)}
+    holders = store.key_holders(hashes, limit=MAX_NAME_LOOKUP)
+    score: Counter[int] = Counter()
+    for found in holders.values():
+        for customer in {customer for _, customer in found}:
+            score[customer] += 1
+    return [customer for customer, _ in score.most_common()]

@@ -153,3 +153,26 @@ def test_the_cli_says_which_kind_of_run_it_made(tmp_path, full):
     assert result.exit_code == 0, result.output
     expected = "full" if full else "nothing changed since the last resolution"
     assert expected in result.output
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [("Пётр Иванов", None), ("IVANOV PETR", "person"), ("Иванов П. С.", None)],
+)
+def test_customers_are_found_by_name_in_any_script_and_order(crm, query, kind):
+    """find_customers(name=...) finds the customer whatever the script, order or initials."""
+    crm.ingest_customers("1c", [IVANOV_1C, SIDOROVA_1C])
+    [ivanov] = crm.find_customers(identity=("1c", "c-1"))
+    found = crm.find_customers(name=query, kind=kind)
+    assert [c.id for c in found][:1] == [ivanov.id]
+    assert all(Identity("1c", "c-2") not in c.identities for c in found)
+
+
+def test_firms_are_found_by_name_whatever_the_legal_form(crm):
+    """"ООО «Ромашка»" finds the firm stored as "Romashka LLC"; an unknown name finds nobody."""
+    crm.ingest_customers(
+        "sap", [{"external_id": "42", "kind": "organization", "name": "Romashka LLC"}]
+    )
+    [found] = crm.find_customers(name="ООО «Ромашка»")
+    assert found.name == "Romashka LLC"
+    assert crm.find_customers(name="ООО «Василёк»") == []
