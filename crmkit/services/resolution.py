@@ -69,7 +69,13 @@ FULL_RUN_SHARE = 0.5
 
 @attrs.define
 class ResolveReport:
-    """What a resolution run did (or, with ``dry_run``, would do)."""
+    """What a resolution run did (or, with ``dry_run``, would do).
+
+    ``mode``: ``full``, ``incremental`` or ``unchanged``; ``records``: how many records the
+    run clustered (all of them in a full run, the changed ones and the records of the
+    customers they concern in an incremental one); ``customers``: how many customers the
+    store holds after the run; ``created``: customers new in this run.
+    """
 
     records: int = 0
     customers: int = 0
@@ -348,7 +354,10 @@ def resolve_customers(
         plan = _full_plan(store, settings)
     if not plan.inputs.members and plan.partial is not None:
         return ResolveReport(
-            mode="unchanged", dry_run=dry_run, seconds=time.perf_counter() - started
+            customers=store.count_customers(),
+            mode="unchanged",
+            dry_run=dry_run,
+            seconds=time.perf_counter() - started,
         )
     must, cannot, labelled = constraints(store.decisions(), plan.inputs.position)
     resolution = resolve(
@@ -365,7 +374,7 @@ def resolve_customers(
     ids, alias_groups, split = assign_ids(resolution.groups, inputs, owners)
     report = ResolveReport(
         records=len(inputs.members),
-        customers=len(resolution.groups),
+        customers=_customers_after(store, plan, resolution),
         created=sum(1 for i in ids if not i),
         split=sorted(split),
         review=len(resolution.review),
@@ -410,6 +419,13 @@ def resolve_customers(
                 customer.id = cid
                 on_created(customer)
     return report
+
+
+def _customers_after(store: SqlResolutionStore, plan: Plan, resolution: Resolution) -> int:
+    """Return how many customers the store holds after the run (or would, in a dry run)."""
+    if plan.partial is None:
+        return len(resolution.groups)
+    return store.count_customers() - len(plan.partial.customers) + len(resolution.groups)
 
 
 def _full_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan:

@@ -9,7 +9,7 @@ import attrs
 import sqlalchemy as sa
 
 from crmkit.domain import Identity, utc_now
-from crmkit.store.customers import customer_keys_of, golden_document
+from crmkit.store.customers import SqlCustomerStore, customer_keys_of, golden_document
 from crmkit.store.records import SqlRecordSession
 from crmkit.store.tables import (
     customer_identities,
@@ -238,6 +238,10 @@ class SqlResolutionStore:
                     sa.select(sa.func.count()).select_from(customer_identities)
                 ).scalar_one()
             )
+
+    def count_customers(self) -> int:
+        """Return how many current customers there are (aliases of merged ones not counted)."""
+        return SqlCustomerStore(self.database).count()
 
     def state(self, name: str) -> str | None:
         """Return a stored state value (the model, the last covered record), or ``None``."""
