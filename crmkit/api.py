@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -13,14 +14,22 @@ from crmkit.domain import (
     DeadLetter,
     Identity,
     IngestOutcome,
+    OrderStatus,
     RawItem,
     Stream,
+    utc_now,
 )
 from crmkit.errors import CrmkitError, UnknownAdapterError, UnknownCustomerError
 from crmkit.identity.explain import Explanation, explain
 from crmkit.identity.normalize import Normalizer
 from crmkit.plugins import CrmkitPluginManager, collect_adapters, get_plugin_manager
-from crmkit.schemas import CustomerRecordSchema, RecordValidator
+from crmkit.schemas import (
+    CustomerRecordSchema,
+    InteractionRecordSchema,
+    OrderEventRecordSchema,
+    OrderRecordSchema,
+    RecordValidator,
+)
 from crmkit.sdk.adapter import Adapter, NoProgress, Progress
 from crmkit.services.ingest import DEFAULT_BATCH_SIZE, Ingestor
 from crmkit.services.resolution import (
@@ -31,21 +40,41 @@ from crmkit.services.resolution import (
 )
 from crmkit.store import Database
 from crmkit.store.customers import SqlCustomerStore
+from crmkit.store.interactions import SqlInteractionStore
+from crmkit.store.orders import SqlOrderStore
 from crmkit.store.records import SqlRecordStore
 from crmkit.store.resolution import Decision, ReviewItem, SqlResolutionStore
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    import datetime as dt
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from contextlib import AbstractContextManager
     from types import TracebackType
 
-    from crmkit.domain import SourceRecord
+    from crmkit.config import Config
+    from crmkit.domain import Interaction, SourceRecord, TrackedOrder
+    from crmkit.services.card import AttributeDeclaration
+    from crmkit.services.orders import ProjectionReport
+    from crmkit.store.sync import SyncRun
+    from crmkit.sync.deadletters import RetryReport
+    from crmkit.sync.engine import StreamProgress, SyncReport
 
 
 _REGION_STATE = "source-region:"
+_PRIORITY_STATE = "source-priority:"
+_TIMEZONE_STATE = "source-timezone:"
+_SLA_STATE = "order-sla:"  # crmkit.services.orders.SLA_STATE
+_STATUS_WORD_STATE = "status-word:"  # crmkit.services.orders.STATUS_WORD_STATE
+_ATTRIBUTE_STATE = "attribute:"  # crmkit.services.card.ATTRIBUTE_STATE
 
 
 def _validators() -> dict[Stream, RecordValidator]:
-    return {Stream.CUSTOMERS: RecordValidator(CustomerRecordSchema())}
+    return {
+        Stream.CUSTOMERS: RecordValidator(CustomerRecordSchema()),
+        Stream.ORDERS: RecordValidator(OrderRecordSchema()),
+        Stream.ORDER_EVENTS: RecordValidator(OrderEventRecordSchema()),
+        Stream.INTERACTIONS: RecordValidator(InteractionRecordSchema()),
+    }
 
 
 class Crmkit:
@@ -363,6 +392,378 @@ class Crmkit:
     ) -> builtins.list[DeadLetter]:
         """Return dead letters (default: the open ones), oldest first."""
         return self.records.dead_letters(source=source, status=status, limit=limit)
+
+    def sync(
+        self,
+        config: Config,
+        sources: Sequence[str] | None = None,
+        *,
+        full: bool = False,
+        wait: bool = True,
+        resolve: bool | None = None,
+        progress: Callable[[str, str], AbstractContextManager[StreamProgress]] | None = None,
+        on_message: Callable[[str], None] | None = None,
+    ) -> SyncReport:
+        """Sync the configured ``sources`` (default: all enabled) incrementally; return the report.
+
+        Each stream reads from its committed cursor (``full``: from the start), under a
+        database lock (``wait=False``: a stream another process is syncing is reported
+        ``busy``). Transient failures are retried, permanent ones fail that stream only.
+        Identity resolution runs afterwards when records changed, unless ``resolve`` (default:
+        the configuration's ``[sync] resolve``) is False; then ``sync_finished`` is called.
+        """
+        from crmkit.sync.engine import SyncEngine, quiet_progress
+
+        engine = SyncEngine(
+            self, config, progress=progress or quiet_progress, on_message=on_message
+        )
+        return engine.run(sources, full=full, wait=wait, resolve=resolve)
+
+    def sync_runs(self, source: str | None = None) -> dict[tuple[str, str], SyncRun]:
+        """Return the latest sync run of each (source, stream), optionally of one source."""
+        from crmkit.store.sync import SqlSyncStore
+
+        return SqlSyncStore(self.database).last_runs(source)
+
+    def set_source_priority(self, source: str, priority: int) -> None:
+        """Remember ``source``'s survivorship priority (higher wins)."""
+        with self.records.transaction() as session:
+            session.set_state(f"{_PRIORITY_STATE}{source}", str(int(priority)))
+
+    def source_priorities(self) -> dict[str, int]:
+        """Return the remembered survivorship priority of each source."""
+        return {k: int(v) for k, v in self.records.states(_PRIORITY_STATE).items()}
+
+    def set_source_timezone(self, source: str, zone: str) -> None:
+        """Remember the time zone (``Europe/Moscow``) of the local times ``source`` sends."""
+        with self.records.transaction() as session:
+            session.set_state(f"{_TIMEZONE_STATE}{source}", zone)
+
+    def source_timezones(self) -> dict[str, str]:
+        """Return the remembered time zone of each source that sends local times."""
+        return self.records.states(_TIMEZONE_STATE)
+
+    def dead_letter(self, letter_id: int) -> DeadLetter:
+        """Return one dead letter with its raw payload; raise :class:`CrmkitError` if unknown."""
+        from crmkit.store.sync import SqlSyncStore
+
+        letter = SqlSyncStore(self.database).dead_letter(letter_id)
+        if letter is None:
+            raise CrmkitError(f"no dead letter with id {letter_id}")
+        return letter
+
+    def retry_dead_letters(
+        self,
+        ids: Iterable[int] | None = None,
+        *,
+        source: str | None = None,
+        config: Config | None = None,
+        resolve: bool = True,
+    ) -> RetryReport:
+        """Validate open dead letters again with today's code and ``config``; return the report.
+
+        ``ids`` picks letters (default: every open one, of ``source`` if given). Each raw
+        payload is mapped again by its source's adapter as ``config`` configures it; letters
+        of sources ``config`` does not name are left alone. Letters that pass now become
+        records and are marked ``retried``; the others stay open with the new reason.
+        Customers are resolved afterwards when any letter was fixed.
+        """
+        from crmkit.sync.deadletters import retry_letters
+
+        if ids is None:
+            letters = self.dead_letters(source=source)
+        else:
+            letters = [self.dead_letter(i) for i in ids]
+            if source is not None:
+                letters = [x for x in letters if x.source == source]
+        report = retry_letters(self, letters, config)
+        if resolve and report.fixed:
+            self.resolve()
+        return report
+
+    def discard_dead_letters(self, ids: Iterable[int]) -> int:
+        """Mark open dead letters ``ids`` discarded (kept, never retried); return how many."""
+        from crmkit.store.sync import SqlSyncStore
+
+        wanted = builtins.list(ids)
+        for letter_id in wanted:
+            self.dead_letter(letter_id)
+        return SqlSyncStore(self.database).set_dead_letter_status(wanted, "discarded")
+
+    # orders, interactions and the customer card ------------------------------------------
+
+    @functools.cached_property
+    def order_store(self) -> SqlOrderStore:
+        """Return the order projection's store."""
+        return SqlOrderStore(self.database)
+
+    @functools.cached_property
+    def interaction_store(self) -> SqlInteractionStore:
+        """Return the interaction projection's store."""
+        return SqlInteractionStore(self.database)
+
+    def project(self, *, full: bool = False) -> ProjectionReport:
+        """Bring orders, order events and interactions up to date with their records.
+
+        Reads only the records stored since the last pass; the read methods below call it
+        first, so it rarely needs calling directly. With ``full``, every record is projected
+        again (after :meth:`map_status_word`, say). Calls ``order_status_changed`` and
+        ``interaction_recorded`` for what changed. Returns what the pass did.
+        """
+        from crmkit.services.orders import (
+            PROJECTION_MARK,
+            ProjectionContext,
+            ProjectionReport,
+            project,
+            status_words_from_states,
+        )
+
+        if not full and not self.order_store.pending(PROJECTION_MARK):
+            return ProjectionReport()
+        context = ProjectionContext(
+            validators=self.validators,
+            normalizer=self.normalizer,
+            regions=self.source_regions(),
+            default_region=self.default_region,
+            status_words=status_words_from_states(self.records.states(_STATUS_WORD_STATE)),
+        )
+        return project(
+            self.order_store,
+            context,
+            on_changed=lambda order, before: self.hook.order_status_changed(
+                order=order, previous=before
+            ),
+            on_recorded=lambda interaction: self.hook.interaction_recorded(interaction=interaction),
+            full=full,
+        )
+
+    def _ingest_stream(
+        self, source: str, stream: Stream, records: Iterable[Mapping[str, Any]]
+    ) -> IngestOutcome:
+        items = (
+            RawItem(
+                raw=msgspec.json.encode(r).decode(),
+                data=r,
+                position=f"item {n}",
+                raw_is_record=True,
+            )
+            for n, r in enumerate(records, start=1)
+        )
+        outcome = self._ingest(
+            source, stream.value, items, None, resolve=False, batch_size=DEFAULT_BATCH_SIZE
+        )
+        self.project()
+        return outcome
+
+    def ingest_orders(self, source: str, records: Iterable[Mapping[str, Any]]) -> IngestOutcome:
+        """Ingest order records in the generic format (dicts) from ``source``; project them."""
+        return self._ingest_stream(source, Stream.ORDERS, records)
+
+    def ingest_order_events(
+        self, source: str, records: Iterable[Mapping[str, Any]]
+    ) -> IngestOutcome:
+        """Ingest order-event records (dicts) from ``source``; the same event twice is one."""
+        return self._ingest_stream(source, Stream.ORDER_EVENTS, records)
+
+    def ingest_interactions(
+        self, source: str, records: Iterable[Mapping[str, Any]]
+    ) -> IngestOutcome:
+        """Ingest interaction records in the generic format (dicts) from ``source``."""
+        return self._ingest_stream(source, Stream.INTERACTIONS, records)
+
+    def record_interaction(
+        self,
+        source: str,
+        *,
+        channel: str,
+        direction: str,
+        occurred_at: dt.datetime,
+        external_id: str | None = None,
+        customer_external_id: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        duration_seconds: int | None = None,
+        subject: str | None = None,
+        agent: str | None = None,
+        outcome: str | None = None,
+        order_number: str | None = None,
+        csat: int | None = None,
+        nps: int | None = None,
+    ) -> Interaction:
+        """Record one interaction from ``source`` and return it, linked like an imported one.
+
+        ``occurred_at`` must be aware; ``external_id`` defaults to a new UUID. The customer
+        is named by ``customer_external_id`` (an identity of ``source``), ``phone`` or
+        ``email``. Raises :class:`~crmkit.errors.RecordError` when it is not valid.
+        """
+        from crmkit.services.interactions import interaction_record
+
+        record = interaction_record(
+            channel=channel,
+            direction=direction,
+            occurred_at=occurred_at,
+            external_id=external_id,
+            customer_external_id=customer_external_id,
+            phone=phone,
+            email=email,
+            duration_seconds=duration_seconds,
+            subject=subject,
+            agent=agent,
+            outcome=outcome,
+            order_number=order_number,
+            csat=csat,
+            nps=nps,
+        )
+        self.validators[Stream.INTERACTIONS].validate(record)
+        self.ingest_interactions(source, [record])
+        found = self.interaction_store.get(source, record["external_id"])
+        if found is None:  # pragma: no cover - a valid record is always stored
+            raise CrmkitError(f"interaction {source}/{record['external_id']} was not stored")
+        return found
+
+    def interactions(
+        self, customer_id: int, *, limit: int | None = 100
+    ) -> builtins.list[Interaction]:
+        """Return a customer's interactions, newest first, linked by identity, phone or e-mail."""
+        self.project()
+        return self.interaction_store.for_customer(customer_id, limit)
+
+    def track(self, number: str) -> builtins.list[TrackedOrder]:
+        """Return the orders known under ``number`` in any system (or a tracking number).
+
+        Usually one: an order known to several systems is one tracked order with every
+        system's number, every event, the current status and its anomalies.
+        """
+        from crmkit.services.card import complete
+
+        self.project()
+        return complete(self, self.order_store.load(self.order_store.find(number)))
+
+    def order(self, number: str) -> TrackedOrder:
+        """Return the one order known under ``number``; raise if none or several are."""
+        found = self.track(number)
+        if not found:
+            raise CrmkitError(f"no order is known under {number!r}")
+        if len(found) > 1:
+            raise CrmkitError(
+                f"{len(found)} orders are known under {number!r}: "
+                + ", ".join(f"{n.source}/{n.external_id}" for o in found for n in o.numbers[:1])
+            )
+        return found[0]
+
+    def orders(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        overdue: bool = False,
+        customer: int | None = None,
+        limit: int = 100,
+    ) -> builtins.list[TrackedOrder]:
+        """Return orders, newest first: in ``status``, stuck past their SLA, of ``customer``."""
+        from crmkit.services.card import complete
+
+        self.project()
+        statuses = [status] if isinstance(status, str) else builtins.list(status or ())
+        ids = self.order_store.select_groups(
+            statuses=[OrderStatus(s).value for s in statuses],
+            overdue=self.order_sla() if overdue else None,
+            now=utc_now(),
+            customer_id=customer,
+            limit=limit,
+        )
+        return complete(self, self.order_store.load(ids))
+
+    def order_customers(self, order: TrackedOrder) -> builtins.list[Customer]:
+        """Return the customers an order belongs to (usually one; none if nobody matches)."""
+        return [self.customer(i) for i in self.order_store.customers_of(order)]
+
+    def cards(
+        self,
+        customer_id: int | None = None,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        inn: str | None = None,
+        order: str | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        """Return the card of every customer one key finds (a shared phone finds several)."""
+        from crmkit.card import build_card
+        from crmkit.services.card import card_customers
+
+        found = card_customers(self, customer_id, phone=phone, email=email, inn=inn, order=order)
+        return [build_card(self, c) for c in found]
+
+    def card(
+        self,
+        customer_id: int | None = None,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        inn: str | None = None,
+        order: str | None = None,
+    ) -> dict[str, Any]:
+        """Return the customer card found by id, phone, e-mail, INN or any order number.
+
+        Raises :class:`~crmkit.errors.UnknownCustomerError` when nobody matches and
+        :class:`~crmkit.errors.CrmkitError` when several customers do (see :meth:`cards`).
+        """
+        found = self.cards(customer_id, phone=phone, email=email, inn=inn, order=order)
+        key = next(v for v in (customer_id, phone, email, inn, order) if v is not None)
+        if not found:
+            raise UnknownCustomerError(key)
+        if len(found) > 1:
+            ids = ", ".join(str(c["customer"]["id"]) for c in found)
+            raise CrmkitError(f"{len(found)} customers match {key!r}: {ids}; use cards()")
+        return found[0]
+
+    def set_order_sla(self, status: str, limit: dt.timedelta) -> None:
+        """Remember how long an order may stay in ``status`` before it counts as stuck."""
+        with self.records.transaction() as session:
+            name = f"{_SLA_STATE}{OrderStatus(status).value}"
+            session.set_state(name, str(limit.total_seconds()))
+
+    def order_sla(self) -> dict[OrderStatus, dt.timedelta]:
+        """Return the SLA of each open status: the built-in defaults and any set here."""
+        from crmkit.services.orders import sla_from_states
+
+        return sla_from_states(self.records.states(_SLA_STATE))
+
+    def map_status_word(self, source: str, word: str, status: str) -> None:
+        """Remember that ``source``'s status ``word`` means order ``status``.
+
+        Applies to records projected from now on (``project(full=True)`` applies it to the
+        stored ones); a source's own mapping wins over the built-in words.
+        """
+        from crmkit.builtins.orders import word_key
+
+        with self.records.transaction() as session:
+            session.set_state(
+                f"{_STATUS_WORD_STATE}{source}:{word_key(word)}", OrderStatus(status).value
+            )
+
+    def declare_attribute(self, name: str, type: str, purpose: str) -> None:  # noqa: A002
+        """Declare custom attribute ``name``: its ``type`` and the ``purpose`` it is kept for.
+
+        Types: text, integer, decimal, boolean, date, email, phone. The card shows declared
+        attributes with their purpose, and flags values of the wrong type.
+        """
+        from crmkit.services.card import AttributeDeclaration
+
+        declaration = AttributeDeclaration(name, type, purpose)
+        with self.records.transaction() as session:
+            session.set_state(
+                f"{_ATTRIBUTE_STATE}{name}",
+                msgspec.json.encode({"type": declaration.type, "purpose": purpose}).decode(),
+            )
+
+    def attribute_declarations(self) -> dict[str, AttributeDeclaration]:
+        """Return the declared custom attributes by name: plugins', then those stored here."""
+        from crmkit.services.card import AttributeDeclaration, plugin_declarations
+
+        return plugin_declarations(self.pm) | {
+            name: AttributeDeclaration(name, **msgspec.json.decode(value))
+            for name, value in sorted(self.records.states(_ATTRIBUTE_STATE).items())
+        }
 
 
 def open(  # noqa: A001 - the natural name for opening a crmkit database

@@ -205,7 +205,7 @@ def _summary(outcome: IngestOutcome, seconds: float) -> Table:
     "--resolve/--no-resolve",
     default=True,
     show_default=True,
-    help="Update customers after importing.",
+    help="Update customers after importing customers (other streams are projected).",
 )
 @pass_state
 @friendly_errors
@@ -242,9 +242,12 @@ def import_(
         outcome = crm.import_from(adapter, stream, progress=progress, on_batch=show, resolve=False)
     if region:
         crm.set_source_region(source, region)
-    if resolve:
+    if resolve and stream == Stream.CUSTOMERS:
         with err_console.status("resolving customers"):
             crm.resolve()
+    elif stream != Stream.CUSTOMERS:
+        with err_console.status(f"projecting {stream}"):
+            crm.project()
     Console().print(_summary(outcome, time.perf_counter() - started))
     if outcome.dead_lettered:
         click.echo(
@@ -311,17 +314,6 @@ def export(state: State, fmt: str, output: Any) -> None:
                 ),
             }
         )
-
-
-@customers.command("show")
-@click.argument("customer_id", type=int)
-@pass_state
-@friendly_errors
-def show(state: State, customer_id: int) -> None:
-    """Show one customer's card."""
-    from crmkit.card import render_card
-
-    Console().print(render_card(state.crm(), state.crm().customer(customer_id)))
 
 
 @customers.command("merge")
@@ -578,3 +570,14 @@ def main(argv: list[str] | None = None) -> None:
     pm = get_plugin_manager()
     group = build_cli(pm)
     group.main(args=argv if argv is not None else sys.argv[1:], prog_name="crmkit", obj=pm)
+
+
+from crmkit.cli_sync import register as _register_sync  # noqa: E402 - it builds on cli above
+
+_register_sync(cli)
+
+from crmkit.cli_orders import orders as _orders  # noqa: E402 - it builds on cli above
+from crmkit.cli_orders import show as _show_card  # noqa: E402
+
+customers.add_command(_show_card)
+cli.add_command(_orders)

@@ -76,3 +76,19 @@ def format_messages(messages: Any, prefix: str = "") -> str:
         texts = [m if isinstance(m, str) else format_messages(m, prefix) for m in messages]
         return f"{prefix}: {' '.join(texts)}" if prefix else " ".join(texts)
     return f"{prefix}: {messages}" if prefix else str(messages)
+
+
+class TransientError(AdapterError):
+    """Seen by integrators: a source failed in a way that may pass (timeout, HTTP 429 or 5xx).
+
+    The sync engine retries the stream from its last committed cursor with exponential
+    backoff; ``retry_after`` (seconds), when the source said how long to wait, is honoured.
+    """
+
+    def __init__(self, source: str, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(source, message)
+
+
+class PermanentError(AdapterError):
+    """Seen by integrators: a source refused in a way retrying cannot fix (HTTP 401, 404)."""

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
     import click
 
-    from crmkit.domain import Address, Customer, SourceRecord
+    from crmkit.domain import Address, Customer, Interaction, SourceRecord, TrackedOrder
+    from crmkit.sync import SyncReport
 
 hookspec = pluggy.HookspecMarker("crmkit")
 hookimpl = pluggy.HookimplMarker("crmkit")
@@ -134,4 +135,52 @@ def customer_card(customer: Customer, card: dict[str, Any]) -> None:
 
     Called whenever a card is built. ``card`` is a dict of section name to content; add or
     extend sections in place. Returns nothing.
+    """
+
+
+@hookspec
+def sync_finished(report: SyncReport) -> None:
+    """Observe the end of a ``crmkit sync`` (or ``Crmkit.sync``): what each stream did.
+
+    Called once per sync, after every stream ran and after identity resolution (if it ran).
+    ``report`` is a :class:`crmkit.sync.SyncReport`: ``report.streams`` holds one result per
+    source stream (``source``, ``stream``, ``status``, ``outcome`` with read/new/changed/
+    unchanged/dead-lettered counts, ``seconds``, ``message``); ``report.resolution`` is the
+    resolution report or ``None``. Observers only: the return value is ignored.
+    """
+
+
+@hookspec
+def order_status_changed(order: TrackedOrder, previous: str | None) -> None:
+    """Observe an order whose current status changed, after the change is stored.
+
+    Called when new orders or order events are projected (after an import of the
+    ``orders`` or ``order_events`` stream, or on the next read). ``order`` is the
+    :class:`~crmkit.domain.TrackedOrder` with every system's number and event;
+    ``previous`` is the status it had before (``None`` for a new order). Observers only:
+    the return value is ignored.
+    """
+
+
+@hookspec
+def interaction_recorded(interaction: Interaction) -> None:
+    """Observe a new interaction, after it is stored.
+
+    Called once per interaction (not again for a changed version of it), whether it came
+    from an import of the ``interactions`` stream or from ``Crmkit.record_interaction``.
+    Observers only: the return value is ignored.
+    """
+
+
+@hookspec
+def register_attributes(register: Callable[..., None]) -> None:
+    """Declare the custom customer attributes a plugin keeps, each with its type and purpose.
+
+    Called once per plugin manager, when a customer card or
+    ``Crmkit.attribute_declarations()`` first needs the declarations.
+    Call ``register(name, type, purpose)`` once per attribute: ``type`` is ``text``,
+    ``integer``, ``decimal``, ``boolean``, ``date``, ``email`` or ``phone``; ``purpose``
+    says what the value is kept for. The card shows declared attributes typed and flags
+    values of the wrong type; a declaration stored with ``Crmkit.declare_attribute``
+    overrides a plugin's. Returns nothing.
     """

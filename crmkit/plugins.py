@@ -41,6 +41,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.builtins.file_adapters",
     "crmkit.builtins.normalizers",
     "crmkit.builtins.survivorship",
+    "crmkit.builtins.orders",
 )
 
 

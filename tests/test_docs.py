@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import re
 import types
@@ -11,7 +12,19 @@ import click
 import pytest
 
 from crmkit import hookspecs
-from crmkit.domain import Address, ContactPoint, Customer, SourceRecord, utc_now
+from crmkit.domain import (
+    Address,
+    ContactPoint,
+    Customer,
+    Identity,
+    Interaction,
+    Order,
+    OrderEvent,
+    Shipment,
+    SourceRecord,
+    utc_now,
+)
+from crmkit.domain.orders import track
 from crmkit.plugins import collect_adapters, get_plugin_manager
 
 HOOKS_DOC = Path(__file__).parent.parent / "docs" / "plugin_hooks.md"
@@ -183,6 +196,53 @@ def drive_customer_card(pm, _module):
     card: dict = {}
     pm.hook.customer_card(customer=sample_customer(), card=card)
     return card == {"loyalty": {"tier": "gold"}}
+
+
+def drive_sync_finished(pm, module):
+    """Return whether the example raises an alert for the failed stream only."""
+    from crmkit.sync import StreamResult, SyncReport
+
+    report = SyncReport(
+        streams=[
+            StreamResult("shop", "customers", "ok"),
+            StreamResult("erp", "customers", "failed", message="HTTP 401 Unauthorized"),
+        ]
+    )
+    pm.hook.sync_finished(report=report)
+    return module.alerts == ["erp/customers: HTTP 401 Unauthorized"]
+
+
+def drive_order_status_changed(pm, module):
+    """Return whether the example texts the tracking number of a shipped order only."""
+    placed = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    order = Order("shop", "o-1", placed, None, number="1234")
+    ref = Identity("shop", "o-1")
+    shipped = OrderEvent(
+        "cdek", "e-1", ref, "shipped", placed, shipment=Shipment("CDEK", "1099887766")
+    )
+    pm.hook.order_status_changed(order=track(1, [order], [], []), previous=None)
+    pm.hook.order_status_changed(order=track(1, [order], [], [shipped]), previous="placed")
+    return module.texts == ["Order 1234 shipped: 1099887766"]
+
+
+def drive_interaction_recorded(pm, module):
+    """Return whether the example schedules a call-back for the missed call only."""
+    at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    for outcome in ("missed", "answered"):
+        call = Interaction("pbx", outcome, "phone", "in", at, phone="+74951234567", outcome=outcome)
+        pm.hook.interaction_recorded(interaction=call)
+    return module.callbacks == ["+74951234567"]
+
+
+def drive_register_attributes(pm, _module):
+    """Return whether the example's two declarations reach crmkit, typed."""
+    from crmkit.services.card import plugin_declarations
+
+    found = plugin_declarations(pm)
+    return {(d.name, d.type) for d in found.values()} == {
+        ("loyalty_tier", "text"),
+        ("greeting_opt_in", "boolean"),
+    }
 
 
 def sample_customer() -> Customer:

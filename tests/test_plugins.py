@@ -285,7 +285,125 @@ def test_hook_customer_card(fixture_plugin, open_crm):
     card = build_card(crm, only_customer(crm, "shop", "1"))
     assert card["loyalty"] == {"tier": "gold", "sources": 1}
     assert card["contacts"]["phones"] == ["+74951234567"]
-    assert card["sources"] == ["shop/1"]
+    assert card["identities"] == [{"source": "shop", "external_id": "1"}]
+
+
+class Attributes:
+    """Declares two attributes, one of a type crmkit does not know."""
+
+    @crmkit.hookimpl
+    def register_attributes(self, register):
+        """Declare a birthday-greeting flag and a bad one."""
+        register("greeting_opt_in", "boolean", "birthday greetings by e-mail")
+        register("shoe_size", "colour", "none")
+
+
+def test_hook_register_attributes(open_crm):
+    """Declared attributes are typed on the card; a bad declaration is the plugin's problem."""
+    crm = open_crm(Attributes())
+    crm.ingest_customers(
+        "shop", [{"external_id": "1", "name": "Ivan", "attributes": {"greeting_opt_in": "yes"}}]
+    )
+    card = build_card(crm, only_customer(crm, "shop", "1"))
+    assert card["attributes"]["greeting_opt_in"] == {
+        "value": "yes",
+        "type": "boolean",
+        "purpose": "birthday greetings by e-mail",
+        "problem": "not true or false",
+    }
+    assert [p.hook for p in crm.pm.problems] == ["register_attributes"]
+    crm.declare_attribute("greeting_opt_in", "text", "a note")
+    assert crm.attribute_declarations()["greeting_opt_in"].type == "text"
+
+
+class OrderWatcher:
+    """Collects order status changes and recorded interactions."""
+
+    def __init__(self):
+        self.changes = []
+        self.interactions = []
+
+    @crmkit.hookimpl
+    def order_status_changed(self, order, previous):
+        """Remember (number, previous, current)."""
+        self.changes.append((order.number, previous, order.status and order.status.value))
+
+    @crmkit.hookimpl
+    def interaction_recorded(self, interaction):
+        """Remember the interaction's key."""
+        self.interactions.append(interaction.external_id)
+
+
+def test_hook_order_status_changed(open_crm):
+    """A new order, then each real change of its status is reported once; a repeat is not."""
+    watcher = OrderWatcher()
+    crm = open_crm(watcher)
+    crm.ingest_orders("shop", [{"external_id": "o-1", "number": "1234", "status": "new"}])
+    shipped = {
+        "external_id": "e-1",
+        "order": {"number": "1234"},
+        "status": "Отгружен",
+        "occurred_at": "2099-01-01T10:00:00Z",
+    }
+    crm.ingest_order_events("shop", [shipped])
+    crm.ingest_order_events("shop", [shipped])
+    assert watcher.changes == [("1234", None, "placed"), ("1234", "placed", "shipped")]
+
+
+def test_hook_interaction_recorded(open_crm):
+    """Each new interaction is reported once, whether imported or recorded through the API."""
+    watcher = OrderWatcher()
+    crm = open_crm(watcher)
+    call = {
+        "external_id": "call-1",
+        "channel": "phone",
+        "direction": "in",
+        "occurred_at": "2026-11-02T09:00:00+03:00",
+        "customer": {"phones": ["+74951234567"]},
+    }
+    crm.ingest_interactions("pbx", [call])
+    crm.ingest_interactions("pbx", [{**call, "outcome": "answered"}])
+    crm.record_interaction(
+        "crm",
+        external_id="note-1",
+        channel="meeting",
+        direction="out",
+        occurred_at=dt.datetime(2026, 11, 3, 12, tzinfo=dt.UTC),
+        subject="contract renewal",
+    )
+    assert watcher.interactions == ["call-1", "note-1"]
+
+
+def test_hook_sync_finished(fixture_plugin, open_crm, tmp_path):
+    """A sync_finished observer gets the report of a sync: each stream and what it stored."""
+    from crmkit.config import load_config
+
+    class Listener:
+        def __init__(self):
+            self.reports = []
+
+        @crmkit.hookimpl
+        def sync_finished(self, report):
+            """Remember each report."""
+            self.reports.append(report)
+
+    (tmp_path / "shop.jsonl").write_text('{"external_id": "1", "name": "Ольга"}\n')
+    (tmp_path / "crmkit.toml").write_text(
+        '[sources.shop]\nadapter = "jsonl"\npath = "shop.jsonl"\n'
+    )
+    listener = Listener()
+    crm = open_crm(listener)
+    crm.sync(load_config(tmp_path / "crmkit.toml"))
+    [report] = listener.reports
+    [result] = report.streams
+    assert (result.source, result.stream, result.status, result.outcome.new) == (
+        "shop",
+        "customers",
+        "ok",
+        1,
+    )
+    assert report.resolution is not None
+    assert report.resolution.customers == 1
 
 
 def test_every_hook_has_a_test_in_this_module():
@@ -554,6 +672,7 @@ def test_crmkit_plugins_all_includes_the_built_ins(cli_group):
         "crmkit.builtins.file_adapters",
         "crmkit.builtins.normalizers",
         "crmkit.builtins.survivorship",
+        "crmkit.builtins.orders",
     }
     assert all(p["builtin"] for p in every["plugins"])
 

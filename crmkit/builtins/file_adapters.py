@@ -62,6 +62,16 @@ class _FileAdapter(Adapter):
         except OSError:
             return None
 
+    def check(self) -> str:
+        """Return the file's size if it can be opened; raise :class:`AdapterError` if not."""
+        with self._open() as handle:
+            handle.read(1)
+        return f"{self.config['path']} is readable ({self._size() or 0} bytes)"
+
+    def default_streams(self) -> list[str]:
+        """Return ``["customers"]``: one file holds one stream; name another in ``streams``."""
+        return [Stream.CUSTOMERS.value]
+
 
 def _read_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[bytes, bool]]:
     """Yield ``(line, complete)``; a line over ``limit`` bytes is cut to 64 KiB and drained."""
@@ -170,7 +180,9 @@ _LIST_COLUMNS = frozenset({"emails", "phones"})
 #: Key under which a dead letter's raw row keeps the cells beyond the header's columns.
 _EXTRA_CELLS = "(cells beyond the header)"
 _ADDRESS_PREFIX = "address_"
-_NESTED = ("identifiers.", "attributes.")
+_NESTED = ("identifiers.", "attributes.", "customer.", "order.", "shipping_address.")
+_INTEGER_COLUMNS = frozenset({"duration_seconds", "csat", "nps"})
+_CROSS_REFERENCES = "cross_references"
 
 
 def csv_row_to_record(row: dict[str, str], list_separator: str) -> dict[str, Any]:
@@ -178,7 +190,10 @@ def csv_row_to_record(row: dict[str, str], list_separator: str) -> dict[str, Any
 
     ``emails`` and ``phones`` cells hold several values split by ``list_separator``;
     ``address_line``, ``address_city``, ... make one address; ``identifiers.inn`` and
-    ``attributes.segment`` style columns fill those mappings.
+    ``attributes.segment`` style columns fill those mappings, as ``customer.phones``,
+    ``order.number`` and ``shipping_address.city`` fill the objects of orders, order events
+    and interactions; a ``cross_references`` cell lists ``SOURCE:NUMBER`` pairs; whole
+    numbers in ``duration_seconds``, ``csat`` and ``nps`` become integers.
     """
     record: dict[str, Any] = {}
     address: dict[str, str] = {}
@@ -193,7 +208,16 @@ def csv_row_to_record(row: dict[str, str], list_separator: str) -> dict[str, Any
             address[key.removeprefix(_ADDRESS_PREFIX)] = value
         elif key.startswith(_NESTED):
             group, _, sub = key.partition(".")
-            record.setdefault(group, {})[sub] = value
+            nested = record.setdefault(group, {})
+            if sub in _LIST_COLUMNS:
+                nested[sub] = [v.strip() for v in value.split(list_separator) if v.strip()]
+            else:
+                nested[sub] = value
+        elif key == _CROSS_REFERENCES:
+            pairs = (v.strip().partition(":") for v in value.split(list_separator) if v.strip())
+            record[key] = [{"source": s.strip(), "number": n.strip()} for s, _, n in pairs]
+        elif key in _INTEGER_COLUMNS and value.lstrip("+-").isdigit():
+            record[key] = int(value)
         else:
             record[key] = value
     if address:
@@ -240,6 +264,19 @@ class CsvAdapter(_FileAdapter):
                 raise AdapterError(
                     self.source, f"{self.config['path']} line {reader.line_num}: {exc}"
                 ) from exc
+
+    def reparse(self, stream: str, raw: str, position: str | None) -> RawItem:  # noqa: ARG002
+        """Return the item for a dead letter's raw row (the row as JSON), mapped again."""
+        where = position or "dead letter"
+        try:
+            row = msgspec.json.decode(raw)
+        except msgspec.DecodeError as exc:
+            return RawItem(raw=raw, data=None, position=where, error=f"malformed JSON: {exc}")
+        if not isinstance(row, dict) or _EXTRA_CELLS in row:
+            return RawItem(raw=raw, data=None, position=where, error="not a row of the header")
+        cells = {str(k): "" if v is None else str(v) for k, v in row.items()}
+        record = csv_row_to_record(cells, self.config["list_separator"])
+        return RawItem(raw=raw, data=record, position=where)
 
 
 @hookimpl

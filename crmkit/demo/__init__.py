@@ -32,6 +32,14 @@ DEMO_SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("csv", "pbx_callers.csv", "pbx", "RU"),
 )
 
+#: (adapter, file, source name, stream): orders, carrier events and calls, after customers.
+DEMO_ACTIVITY: tuple[tuple[str, str, str, str], ...] = (
+    ("jsonl", "webshop_orders.jsonl", "shop", "orders"),
+    ("jsonl", "erp_1c_orders.jsonl", "1c", "orders"),
+    ("jsonl", "carrier_events.jsonl", "cdek", "order_events"),
+    ("jsonl", "pbx_calls.jsonl", "pbx", "interactions"),
+)
+
 
 def _fresh_sqlite(url: str) -> None:
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
@@ -69,6 +77,19 @@ def run_demo(url: str, pm: CrmkitPluginManager, console: Console) -> Crmkit:
         )
     with console.status("resolving identities and building customer cards"):
         report = crm.resolve(regions={s[2]: s[3] for s in DEMO_SOURCES})
+        for adapter_name, filename, source, stream in DEMO_ACTIVITY:
+            with resources.as_file(data / filename) as path:
+                adapter = crm.adapter(adapter_name, source, {"path": str(path)})
+                outcome = crm.import_from(adapter, stream, resolve=False)
+            summary.add_row(
+                f"{source} ({stream})",
+                adapter_name,
+                filename,
+                str(outcome.read),
+                str(outcome.stored),
+                str(outcome.dead_lettered),
+            )
+        crm.project()
     console.print(summary)
     console.print(
         f"identity resolution: {report.records} records from {len(DEMO_SOURCES)} sources "
@@ -90,6 +111,9 @@ def run_demo(url: str, pm: CrmkitPluginManager, console: Console) -> Crmkit:
         f"\nThe demo database is {crm.database.display_url()}. Try:\n"
         f"  {command} --db {url} customers export --format csv\n"
         f"  {command} --db {url} deadletters list\n"
-        f"  {command} --db {url} customers show {found[0].id if found else 1}"
+        f"  {command} --db {url} customers show {found[0].id if found else 1}\n"
+        f"  {command} --db {url} customers show --phone '8 916 111-22-33' --format json\n"
+        f"  {command} --db {url} orders track 4500012\n"
+        f"  {command} --db {url} orders list --overdue"
     )
     return crm

@@ -15,7 +15,16 @@ from crmkit.domain.customers import (
     PartyFacts,
 )
 from crmkit.domain.interactions import Channel, Direction, Interaction
-from crmkit.domain.orders import Order, OrderEvent, OrderLine, OrderStatus, Shipment
+from crmkit.domain.orders import (
+    AddressVersion,
+    Anomaly,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Shipment,
+    TrackedOrder,
+)
 from crmkit.domain.records import (
     DeadLetter,
     IngestOutcome,
@@ -27,6 +36,8 @@ from crmkit.domain.records import (
 
 __all__ = [
     "Address",
+    "AddressVersion",
+    "Anomaly",
     "Channel",
     "ContactKind",
     "ContactPoint",
@@ -47,6 +58,7 @@ __all__ = [
     "Shipment",
     "SourceRecord",
     "Stream",
+    "TrackedOrder",
     "content_hash",
     "ensure_utc",
     "utc_now",

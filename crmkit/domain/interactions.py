@@ -21,6 +21,7 @@ class Channel(enum.StrEnum):
     CHAT = "chat"
     SMS = "sms"
     LETTER = "letter"
+    COMPLAINT = "complaint"
 
 
 class Direction(enum.StrEnum):
@@ -35,7 +36,9 @@ class Interaction:
     """One contact on one channel, linked to the source identity that recorded it.
 
     ``customer_ref`` is the source's own customer id when it gave one; otherwise the contact
-    facts (``phone``, ``email``) are what identity resolution links the interaction by.
+    facts (``phone`` in E.164, ``email`` in normal form) link the interaction to whichever
+    customer holds them when it is read, so it follows later merges and unmerges. ``csat``
+    (1-5) and ``nps`` (0-10) are satisfaction scores, where given.
     """
 
     source: str
@@ -51,3 +54,5 @@ class Interaction:
     agent: str | None = None
     outcome: str | None = None
     order_number: str | None = None
+    csat: int | None = None
+    nps: int | None = None

@@ -6,6 +6,7 @@ cursors and sends bad records to the dead-letter table.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import attrs
@@ -60,15 +61,20 @@ class StreamSpec:
 class Adapter:
     """Base class of every adapter; subclasses set ``name``, ``config_schema`` and ``streams``.
 
-    An instance reads one configured source: ``Adapter(source="shop", config={...})``
-    validates ``config`` with ``config_schema`` and raises :class:`ConfigError` naming the
-    source, the key and the problem.
+    Override :meth:`check` to test the connection, :meth:`default_streams` when not every
+    stream should be read by default, and :meth:`reparse` when a raw payload is not the
+    record itself. An instance reads one configured source:
+    ``Adapter(source="shop", config={...})`` validates ``config`` with ``config_schema`` and
+    raises :class:`ConfigError` naming the source, the key and the problem.
     """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
     config_schema: ClassVar[type[marshmallow.Schema]] = marshmallow.Schema
     streams: ClassVar[tuple[StreamSpec, ...]] = ()
+    #: The zone of local times the source sends; the sync engine sets it from the source's
+    #: ``timezone`` setting. Convert with it before a time reaches a record.
+    timezone: dt.tzinfo = dt.UTC
 
     def __init__(self, source: str, config: Mapping[str, Any]) -> None:
         self.source = source
@@ -93,3 +99,37 @@ class Adapter:
         :class:`~crmkit.domain.RawItem` with ``error`` set, never raised.
         """
         raise NotImplementedError
+
+    def check(self) -> str:
+        """Test that the source can be reached with this configuration; return what was seen.
+
+        ``crmkit sources check`` calls it. Raise :class:`~crmkit.errors.AdapterError` (or a
+        subclass) with the source's own words when it cannot be reached, the credentials are
+        refused or the data is not where the configuration says. The default reads nothing.
+        """
+        return "nothing to check: this adapter does not test its connection"
+
+    def default_streams(self) -> list[str]:
+        """Return the streams a sync reads when the source's configuration names none."""
+        return self.stream_names()
+
+    def reparse(self, stream: str, raw: str, position: str | None) -> RawItem:  # noqa: ARG002
+        """Return the item for the raw text of a dead letter, mapped again by today's code.
+
+        ``crmkit deadletters retry`` calls it. The default reads ``raw`` as the record itself
+        (JSON); adapters whose raw text is not the record (CSV rows, XML) map it here.
+        """
+        return json_item(raw, position or "dead letter")
+
+
+def json_item(raw: str, position: str) -> RawItem:
+    """Return the item whose raw text is the record itself, as JSON (or why it is not)."""
+    import msgspec
+
+    from crmkit.domain import RawItem
+
+    try:
+        data = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        return RawItem(raw=raw, data=None, position=position, error=f"malformed JSON: {exc}")
+    return RawItem(raw=raw, data=data, position=position, raw_is_record=True)

@@ -163,3 +163,135 @@ review_items = sa.Table(
     sa.Index(None, "status"),
 )
 """Pairs scored between the review and merge thresholds, waiting for a person."""
+
+sync_locks = sa.Table(
+    "sync_locks",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("stream", sa.String(40), primary_key=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("acquired_at", Time, nullable=False),
+    sa.Column("heartbeat_at", Time, nullable=False),
+)
+"""Which process syncs a source stream (SQLite; PostgreSQL uses advisory locks instead)."""
+
+sync_runs = sa.Table(
+    "sync_runs",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("stream", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("started_at", Time, nullable=False),
+    sa.Column("finished_at", Time, nullable=False),
+    sa.Column("read", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("new", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("changed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("dead_lettered", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("message", sa.Text, nullable=False, server_default=""),
+    sa.Index(None, "source", "stream", "id"),
+)
+"""One row per stream per ``crmkit sync``: what it read and stored, and how it ended."""
+
+# Orders, order events and interactions: projections of their source records, rebuilt from
+# them; which customer they belong to is looked up when they are read, never stored.
+
+order_groups = sa.Table(
+    "order_groups",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("status", sa.String(20), nullable=True),
+    sa.Column("status_word", sa.String(100), nullable=True),
+    sa.Column("status_at", Time, nullable=True),
+    sa.Column("placed_at", Time, nullable=True),
+    sa.Index(None, "status", "status_at"),
+)
+"""One real order known under one or more systems' numbers, with its derived status."""
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("record_id", Id, sa.ForeignKey("source_records.id"), nullable=False),
+    sa.Column("order_group", Id, sa.ForeignKey("order_groups.id"), nullable=False, index=True),
+    sa.Column("number", sa.String(255), nullable=True),
+    sa.Column("customer_source", sa.String(100), nullable=True),
+    sa.Column("customer_external_id", sa.String(255), nullable=True),
+    sa.Column("contact_name", sa.Text, nullable=True),
+    sa.Column("contact_phone", sa.String(64), nullable=True, index=True),
+    sa.Column("contact_email", sa.String(255), nullable=True, index=True),
+    sa.Column("placed_at", Time, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("total", sa.String(40), nullable=True),
+    sa.Column("status", sa.String(20), nullable=True),
+    sa.Column("status_word", sa.String(100), nullable=True),
+    sa.Column("status_at", Time, nullable=True),
+    sa.Column("shipping_address", Json, nullable=True),
+    sa.Column("lines", Json, nullable=False),
+    sa.UniqueConstraint("source", "external_id"),
+    sa.Index(None, "customer_source", "customer_external_id"),
+    sa.Index(None, "external_id"),
+)
+
+order_refs = sa.Table(
+    "order_refs",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("number", sa.String(255), primary_key=True),
+    sa.Column("order_group", Id, sa.ForeignKey("order_groups.id"), nullable=False, index=True),
+    sa.Index(None, "number"),
+)
+"""Every ``(source, number)`` an order is known under, its own and its cross-references."""
+
+order_events = sa.Table(
+    "order_events",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("record_id", Id, sa.ForeignKey("source_records.id"), nullable=False),
+    sa.Column("order_source", sa.String(100), nullable=False),
+    sa.Column("order_external_id", sa.String(255), nullable=True),
+    sa.Column("order_number", sa.String(255), nullable=True),
+    sa.Column("status", sa.String(20), nullable=True),
+    sa.Column("status_word", sa.String(100), nullable=False),
+    sa.Column("occurred_at", Time, nullable=False),
+    sa.Column("carrier", sa.String(100), nullable=True),
+    sa.Column("tracking_number", sa.String(100), nullable=True, index=True),
+    sa.Column("location", sa.Text, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.UniqueConstraint("source", "external_id"),
+    sa.Index(None, "order_source", "order_external_id"),
+    sa.Index(None, "order_source", "order_number"),
+)
+"""Order status events, one row per ``(source, external_id)``: the same event twice is one."""
+
+interactions = sa.Table(
+    "interactions",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("record_id", Id, sa.ForeignKey("source_records.id"), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("direction", sa.String(3), nullable=False),
+    sa.Column("occurred_at", Time, nullable=False),
+    sa.Column("duration_seconds", sa.Integer, nullable=True),
+    sa.Column("customer_source", sa.String(100), nullable=True),
+    sa.Column("customer_external_id", sa.String(255), nullable=True),
+    sa.Column("phone", sa.String(64), nullable=True, index=True),
+    sa.Column("email", sa.String(255), nullable=True, index=True),
+    sa.Column("subject", sa.Text, nullable=True),
+    sa.Column("agent", sa.String(200), nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("order_number", sa.String(255), nullable=True),
+    sa.Column("csat", sa.Integer, nullable=True),
+    sa.Column("nps", sa.Integer, nullable=True),
+    sa.UniqueConstraint("source", "external_id"),
+    sa.Index(None, "customer_source", "customer_external_id"),
+)
+"""Interactions, one row per ``(source, external_id)``, linked to customers when read."""

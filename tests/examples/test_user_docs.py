@@ -23,7 +23,15 @@ import attrs
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-PAGES = ["index.md", "formats.md", "writing_plugins.md", "embedding.md", "identity.md"]
+PAGES = [
+    "index.md",
+    "formats.md",
+    "writing_plugins.md",
+    "embedding.md",
+    "orders.md",
+    "card.md",
+    "identity.md",
+]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 CAPTION = re.compile(r"`([\w./-]+)`:?\s*$")
 

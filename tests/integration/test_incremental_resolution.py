@@ -103,7 +103,7 @@ def test_incremental_runs_reach_the_clusters_of_a_full_rebuild(crm):
     """Messy data imported in three parts, resolved after each, ends as a full rebuild does."""
     data = generate(300, seed=23)
     records = list(data.records)
-    random.Random(5).shuffle(records)
+    random.Random(5).shuffle(records)  # noqa: S311 - a reproducible split, not a secret
     first, second = int(len(records) * 0.7), int(len(records) * 0.9)
     ingest(crm, records[:first])
     assert crm.resolve().mode == "full"
@@ -146,7 +146,9 @@ def test_the_cli_says_which_kind_of_run_it_made(tmp_path, full):
     source = tmp_path / "people.jsonl"
     source.write_text('{"external_id": "1", "name": "Иванов Пётр", "phones": ["+79165551234"]}\n')
     runner = CliRunner()
-    result = runner.invoke(build_cli(), ["--db", db, "import", "jsonl", str(source), "--source", "1c"])
+    result = runner.invoke(
+        build_cli(), ["--db", db, "import", "jsonl", str(source), "--source", "1c"]
+    )
     assert result.exit_code == 0, result.output
     args = ["--db", db, "resolve"] + (["--full"] if full else [])
     result = runner.invoke(build_cli(), args)
@@ -169,7 +171,7 @@ def test_customers_are_found_by_name_in_any_script_and_order(crm, query, kind):
 
 
 def test_firms_are_found_by_name_whatever_the_legal_form(crm):
-    """"ООО «Ромашка»" finds the firm stored as "Romashka LLC"; an unknown name finds nobody."""
+    """«Ромашка» as an ООО finds the firm stored as Romashka LLC; an unknown name finds nobody."""
     crm.ingest_customers(
         "sap", [{"external_id": "42", "kind": "organization", "name": "Romashka LLC"}]
     )
