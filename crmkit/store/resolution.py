@@ -112,9 +112,7 @@ class SqlResolutionStore:
             .subquery()
         )
         query = (
-            sa.select(
-                t.id, t.source, t.external_id, sa.func.coalesce(t.record, t.payload), t.received_at
-            )
+            _record_columns()
             .join(
                 newest,
                 sa.and_(
@@ -143,22 +141,23 @@ class SqlResolutionStore:
             return {Identity(s, e): c for s, e, c in rows}
 
     def records_of_customers(self, customer_ids: Collection[int]) -> list[CurrentRecord]:
-        """Return the record versions the last run gave these customers."""
-        t, i = source_records.c, customer_identities.c
+        """Return the record versions the last run gave these customers, in id order."""
+        i = customer_identities.c
+        query = _record_columns().join(customer_identities, i.record_id == source_records.c.id)
+        return self._records_where(query, i.customer_id, customer_ids)
+
+    def records_by_ids(self, record_ids: Collection[int]) -> list[CurrentRecord]:
+        """Return the record versions with these ids, in id order."""
+        return self._records_where(_record_columns(), source_records.c.id, record_ids)
+
+    def _records_where(
+        self, query: sa.Select[Any], column: sa.ColumnElement[int], values: Collection[int]
+    ) -> list[CurrentRecord]:
+        """Return the records ``query`` finds where ``column`` is one of ``values``."""
         found: list[CurrentRecord] = []
         with self.database.connect() as conn:
-            for chunk in _chunks(sorted(customer_ids)):
-                rows = conn.execute(
-                    sa.select(
-                        t.id,
-                        t.source,
-                        t.external_id,
-                        sa.func.coalesce(t.record, t.payload),
-                        t.received_at,
-                    )
-                    .join(customer_identities, i.record_id == t.id)
-                    .where(i.customer_id.in_(chunk))
-                )
+            for chunk in _chunks(sorted(values)):
+                rows = conn.execute(query.where(column.in_(chunk)))
                 found.extend(CurrentRecord(r[0], Identity(r[1], r[2]), r[3], r[4]) for r in rows)
         return sorted(found, key=lambda r: r.id)
 
@@ -200,24 +199,6 @@ class SqlResolutionStore:
                 for key, record, customer in rows:
                     found.setdefault(key, []).append((record, customer))
         return found
-
-    def records_by_ids(self, record_ids: Collection[int]) -> list[CurrentRecord]:
-        """Return the record versions with these ids, in id order."""
-        t = source_records.c
-        found: list[CurrentRecord] = []
-        with self.database.connect() as conn:
-            for chunk in _chunks(sorted(record_ids)):
-                rows = conn.execute(
-                    sa.select(
-                        t.id,
-                        t.source,
-                        t.external_id,
-                        sa.func.coalesce(t.record, t.payload),
-                        t.received_at,
-                    ).where(t.id.in_(chunk))
-                )
-                found.extend(CurrentRecord(r[0], Identity(r[1], r[2]), r[3], r[4]) for r in rows)
-        return sorted(found, key=lambda r: r.id)
 
     def keys_of_records(self, record_ids: Collection[int]) -> set[int]:
         """Return the stored key hashes of these record versions."""
@@ -488,6 +469,14 @@ class SqlResolutionStore:
         ]
         if rows:
             conn.execute(review_items.insert(), rows)
+
+
+def _record_columns() -> sa.Select[Any]:
+    """Return the select of a :class:`CurrentRecord`'s columns from ``source_records``."""
+    t = source_records.c
+    return sa.select(
+        t.id, t.source, t.external_id, sa.func.coalesce(t.record, t.payload), t.received_at
+    )
 
 
 def _insert_record_keys(conn: sa.Connection, rows: Iterable[tuple[int, int]]) -> None:
