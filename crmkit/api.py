@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
     from crmkit.config import Config
     from crmkit.domain import Interaction, SourceRecord, TrackedOrder
+    from crmkit.services.calls import CallerCard
     from crmkit.services.card import AttributeDeclaration
     from crmkit.services.orders import ProjectionReport
     from crmkit.store.sync import SyncRun
@@ -764,6 +765,41 @@ class Crmkit:
             name: AttributeDeclaration(name, **msgspec.json.decode(value))
             for name, value in sorted(self.records.states(_ATTRIBUTE_STATE).items())
         }
+
+    # calls --------------------------------------------------------------------------------
+
+    def lookup_caller(self, phone: str, region: str | None = None) -> CallerCard | None:
+        """Return the short card of the customer on ``phone`` (any format), or ``None``.
+
+        The card has the customer's id, name, segment (when kept), open orders with their
+        status and the last five interactions. ``region`` reads a number written without a
+        country code (default: ``default_region``, then each source's region). Found through
+        the lookup keys, so it answers in milliseconds.
+        """
+        from crmkit.services.calls import caller_card
+
+        return caller_card(self, phone, region)
+
+    def announce_call(
+        self,
+        source: str,
+        caller: str,
+        *,
+        called: str | None = None,
+        call_id: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> CallerCard | None:
+        """Report a call ringing now: look the caller up, call ``incoming_call``; return the card.
+
+        Phone-system adapters call it for a screen pop; ``caller`` is the number as the phone
+        system gave it. The hook gets ``card=None`` for an unknown number.
+        """
+        from crmkit.services.calls import IncomingCall, announce_call
+
+        call = IncomingCall(
+            source=source, caller=caller, at=at or utc_now(), called=called, call_id=call_id
+        )
+        return announce_call(self, call)
 
 
 def open(  # noqa: A001 - the natural name for opening a crmkit database

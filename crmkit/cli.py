@@ -3,69 +3,26 @@
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 import crmkit
+from crmkit.cli_support import State, err_console, friendly_errors, pass_state
 from crmkit.domain import Identity, Stream
-from crmkit.errors import CrmkitError
 from crmkit.plugins import CrmkitPluginManager, get_plugin_manager
 from crmkit.progress import progress_for
 from crmkit.schemas import CustomerExportSchema
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from crmkit.api import Crmkit
     from crmkit.domain import IngestOutcome
 
-F = TypeVar("F", bound="Callable[..., Any]")
-
-err_console = Console(stderr=True)
 _RAW_WIDTH = 60
-
-
-class State:
-    """What every command shares: the database URL, the plugin manager, the opened crmkit."""
-
-    def __init__(self, db_url: str | None, pm: CrmkitPluginManager) -> None:
-        self.db_url = db_url
-        self.pm = pm
-        self._crm: Crmkit | None = None
-
-    def crm(self) -> Crmkit:
-        """Return the crmkit instance, opening the database on first use."""
-        if self._crm is None:
-            from crmkit.api import Crmkit
-            from crmkit.store import Database
-
-            self._crm = Crmkit(Database(self.db_url), self.pm)
-        return self._crm
-
-    def close(self) -> None:
-        """Close the database connections if a command opened them."""
-        if self._crm is not None:
-            self._crm.close()
-
-
-def friendly_errors(func: F) -> F:
-    """Turn :class:`CrmkitError` into a clean one-line error and exit status 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CrmkitError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,9 +39,6 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
     pm = ctx.obj if isinstance(ctx.obj, CrmkitPluginManager) else get_plugin_manager()
     ctx.obj = State(db_url, pm)
     ctx.call_on_close(ctx.obj.close)
-
-
-pass_state = click.make_pass_decorator(State)
 
 
 @cli.command()
@@ -581,3 +535,11 @@ from crmkit.cli_orders import show as _show_card  # noqa: E402
 
 customers.add_command(_show_card)
 cli.add_command(_orders)
+
+from crmkit.cli_calls import calls as _calls  # noqa: E402 - it builds on cli above
+
+cli.add_command(_calls)
+
+from crmkit.cli_serve import register as _register_serve  # noqa: E402 - it builds on cli above
+
+_register_serve(cli)

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,14 +13,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from crmkit.cli_support import friendly_errors
 from crmkit.domain import OrderStatus
-from crmkit.errors import CrmkitError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from crmkit.api import Crmkit
-    from crmkit.cli import State
+    from crmkit.cli_support import State
     from crmkit.domain import TrackedOrder
 
 F = TypeVar("F", bound="Callable[..., Any]")
@@ -36,19 +35,6 @@ _FORMAT = click.option(
 )
 
 
-def _clean_errors(func: F) -> F:
-    """Turn :class:`CrmkitError` into a one-line error and exit status 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CrmkitError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
@@ -61,7 +47,7 @@ def _dumps(data: Any) -> str:
 @click.option("--order", "order_number", help="Find the customer by any system's order number.")
 @_FORMAT
 @click.pass_obj
-@_clean_errors
+@friendly_errors
 def show(
     state: State,
     customer_id: int | None,
@@ -157,7 +143,7 @@ def _print_order(doc: dict[str, Any], console: Console) -> None:
 @click.argument("number")
 @_FORMAT
 @click.pass_obj
-@_clean_errors
+@friendly_errors
 def track(state: State, number: str, fmt: str) -> None:
     """Show the order known under NUMBER in any system (or a tracking number), with its customer.
 
@@ -189,7 +175,7 @@ def track(state: State, number: str, fmt: str) -> None:
 @click.option("--limit", type=int, default=100, show_default=True)
 @_FORMAT
 @click.pass_obj
-@_clean_errors
+@friendly_errors
 def list_orders(
     state: State,
     statuses: tuple[str, ...],
@@ -223,7 +209,7 @@ def list_orders(
 @orders.command("project")
 @click.option("--full", is_flag=True, help="Project every stored record again, not only new ones.")
 @click.pass_obj
-@_clean_errors
+@friendly_errors
 def project_command(state: State, full: bool) -> None:
     """Bring orders, order events and interactions up to date with their source records.
 

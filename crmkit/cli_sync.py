@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crmkit.cli import State, err_console, friendly_errors
+from crmkit.cli_support import State, err_console, friendly_errors, pass_state
 from crmkit.config import CONFIG_VARIABLE, DEFAULT_CONFIG, load_config
 from crmkit.errors import AdapterError
 from crmkit.plugins import collect_adapters
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from crmkit.config import Config, SourceConfig
     from crmkit.sync.engine import StreamProgress, SyncReport
 
-pass_state = click.make_pass_decorator(State)
 config_option = click.option(
     "--config",
     "config_file",

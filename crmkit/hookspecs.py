@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import click
 
     from crmkit.domain import Address, Customer, Interaction, SourceRecord, TrackedOrder
+    from crmkit.services.calls import CallerCard, IncomingCall
     from crmkit.sync import SyncReport
 
 hookspec = pluggy.HookspecMarker("crmkit")
@@ -183,4 +184,18 @@ def register_attributes(register: Callable[..., None]) -> None:
     says what the value is kept for. The card shows declared attributes typed and flags
     values of the wrong type; a declaration stored with ``Crmkit.declare_attribute``
     overrides a plugin's. Returns nothing.
+    """
+
+
+@hookspec
+def incoming_call(call: IncomingCall, card: CallerCard | None) -> None:
+    """Observe a call that is ringing now, with the caller's short card: a screen pop.
+
+    Called by phone-system adapters (Asterisk AMI, cloud PBX webhooks) and by
+    ``Crmkit.announce_call`` as soon as an incoming call is seen, before it is answered.
+    ``call`` is a :class:`crmkit.services.calls.IncomingCall` (``source``, ``caller`` as the
+    phone system gave it, ``caller_e164``, ``called``, ``call_id``, ``at``); ``card`` is the
+    caller's :class:`crmkit.services.calls.CallerCard`, or ``None`` for an unknown number.
+    Observers only: the return value is ignored. The built-in plugin logs each call on the
+    ``crmkit.calls`` logger.
     """

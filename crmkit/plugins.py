@@ -42,6 +42,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.builtins.normalizers",
     "crmkit.builtins.survivorship",
     "crmkit.builtins.orders",
+    "crmkit.builtins.calls",
 )
 
 

@@ -245,6 +245,19 @@ def drive_register_attributes(pm, _module):
     }
 
 
+def drive_incoming_call(pm, module):
+    """Return whether the example pops up the known caller's card and skips the unknown one."""
+    from crmkit.services.calls import CallerCard, IncomingCall, OpenOrder
+
+    at = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+    card = CallerCard(
+        7, "Иван Петров", "+74951234567", open_orders=(OpenOrder("1234", "shipped", at),)
+    )
+    pm.hook.incoming_call(call=IncomingCall("pbx", "84951234567", at, called="101"), card=card)
+    pm.hook.incoming_call(call=IncomingCall("pbx", "84950000000", at, called="102"), card=None)
+    return module.popups == [("101", "Иван Петров: 1234 shipped")]
+
+
 def sample_customer() -> Customer:
     """Return a stored-looking customer with an e-mail and a loyalty tier."""
     return Customer(

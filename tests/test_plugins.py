@@ -406,6 +406,42 @@ def test_hook_sync_finished(fixture_plugin, open_crm, tmp_path):
     assert report.resolution.customers == 1
 
 
+class ScreenPop:
+    """Collects the calls and short cards ``incoming_call`` is given."""
+
+    def __init__(self):
+        self.calls = []
+
+    @crmkit.hookimpl
+    def incoming_call(self, call, card):
+        """Remember the caller, the E.164 number and the card's customer and open orders."""
+        shown = (
+            (card.customer_id, card.name, [o.number for o in card.open_orders]) if card else None
+        )
+        self.calls.append((call.caller, call.caller_e164, shown))
+
+
+def test_hook_incoming_call(open_crm):
+    """A ringing call reaches the hook with the caller's short card, or None when unknown."""
+    pop = ScreenPop()
+    crm = open_crm(pop)
+    crm.set_source_region("erp", "RU")
+    crm.ingest_customers(
+        "erp", [{"external_id": "k-1", "name": "Иван Петров", "phones": ["+7 495 123-45-67"]}]
+    )
+    crm.ingest_orders(
+        "erp", [{"external_id": "o-1", "number": "1234", "customer": {"external_id": "k-1"}}]
+    )
+    card = crm.announce_call("pbx", "8 (495) 123-45-67", called="101", call_id="1.1")
+    crm.announce_call("pbx", "+7 916 000-00-00")
+    assert card is not None
+    [customer] = crm.find_customers(identity=("erp", "k-1"))
+    assert pop.calls == [
+        ("8 (495) 123-45-67", "+74951234567", (customer.id, "Иван Петров", ["1234"])),
+        ("+7 916 000-00-00", "+79160000000", None),
+    ]
+
+
 def test_every_hook_has_a_test_in_this_module():
     """Each hook in crmkit/hookspecs.py has a test_hook_<name> here, and no test is stale."""
     pm = get_plugin_manager(entrypoints=False)
@@ -673,6 +709,7 @@ def test_crmkit_plugins_all_includes_the_built_ins(cli_group):
         "crmkit.builtins.normalizers",
         "crmkit.builtins.survivorship",
         "crmkit.builtins.orders",
+        "crmkit.builtins.calls",
     }
     assert all(p["builtin"] for p in every["plugins"])
 
