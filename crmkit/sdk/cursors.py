@@ -1,6 +1,7 @@
-"""The incremental cursor: the newest modification time read, checkpointed only where safe.
+"""A modified-after cursor for adapters: the newest modification time read, checkpointed safely.
 
-The source is asked for records modified after the cursor, oldest first. Mid-run, the
+For sources asked for records modified after the cursor, oldest first (WooCommerce's
+``modified_after``, Shopify's ``updated_at_min``). Mid-run, the
 checkpoint is the newest time strictly before the newest seen (records sharing the newest
 time may continue on the next page); at the end, the newest time itself. If the source ever
 answers out of order, mid-run checkpoints stop and only the final one is given, so a run
