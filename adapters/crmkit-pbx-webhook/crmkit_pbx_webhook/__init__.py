@@ -5,11 +5,11 @@ Twilio is the built-in provider; others plug in through :func:`register_provider
 :mod:`crmkit_pbx_webhook.plugin`, which registers the ``pbx-webhook`` adapter.
 """
 
+from crmkit.sdk.mapping import MappingError
 from crmkit_pbx_webhook.adapter import PbxWebhookAdapter
 from crmkit_pbx_webhook.providers import (
     CallEvent,
     CallProvider,
-    MappingError,
     get_provider,
     provider_names,
     register_provider,

@@ -24,10 +24,6 @@ ENTRY_POINT_GROUP = "crmkit_pbx_webhook.providers"
 TERMINAL = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-class MappingError(ValueError):
-    """A callback that cannot be read as a call status; the message says which field."""
-
-
 @attrs.frozen
 class CallEvent:
     """One status of one call, in provider-neutral words.

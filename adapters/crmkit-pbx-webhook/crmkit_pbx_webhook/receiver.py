@@ -16,9 +16,10 @@ import attrs
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from crmkit.domain import RawItem, Stream, utc_now
+from crmkit.sdk.mapping import MappingError
 from crmkit.webhooks import Delivery, WebhookReceiver
 from crmkit_pbx_webhook.mapping import call_record
-from crmkit_pbx_webhook.providers import CallEvent, MappingError, get_provider
+from crmkit_pbx_webhook.providers import CallEvent, get_provider
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -18,8 +18,9 @@ import hmac
 import urllib.parse
 from typing import TYPE_CHECKING, ClassVar
 
+from crmkit.sdk.mapping import MappingError
 from crmkit.webhooks import signature_matches
-from crmkit_pbx_webhook.providers import CallEvent, MappingError
+from crmkit_pbx_webhook.providers import CallEvent
 
 if TYPE_CHECKING:
     from crmkit.webhooks import WebhookRequest

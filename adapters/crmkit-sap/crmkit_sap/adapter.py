@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from crmkit.domain import RawItem
 from crmkit.errors import AdapterError
 from crmkit.sdk import Adapter, StreamSpec
+from crmkit.sdk.mapping import MappingError
 from crmkit_sap.alpha import alpha_out
 from crmkit_sap.client import SapClient
 from crmkit_sap.customers import (
@@ -17,7 +18,7 @@ from crmkit_sap.customers import (
     list_item,
     read_customers,
 )
-from crmkit_sap.mapping import MappingError, order_record
+from crmkit_sap.mapping import order_record
 from crmkit_sap.orders import read_order_events, read_orders, status_items
 from crmkit_sap.reply import Row, UnreadableReply, local, parse, to_row
 from crmkit_sap.settings import SapConfigSchema

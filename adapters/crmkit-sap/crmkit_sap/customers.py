@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from crmkit.domain import RawItem
 from crmkit.sdk import Checkpoint
+from crmkit.sdk.mapping import MappingError
 from crmkit_sap.alpha import alpha_in, alpha_out
 from crmkit_sap.client import BapiError
-from crmkit_sap.mapping import MappingError, customer_record
+from crmkit_sap.mapping import customer_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping

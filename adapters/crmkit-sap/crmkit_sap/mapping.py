@@ -12,16 +12,13 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from crmkit.sdk.mapping import MappingError
 from crmkit_sap.alpha import alpha_out
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from crmkit_sap.reply import Row
-
-
-class MappingError(ValueError):
-    """A row holds a value that cannot be mapped; the record becomes a dead letter."""
 
 
 #: Forms of address (TITLE) that name a person, and ones that name an organisation.

@@ -24,10 +24,11 @@ from lxml import etree
 from crmkit.domain import RawItem
 from crmkit.errors import PermanentError
 from crmkit.sdk import Checkpoint
+from crmkit.sdk.mapping import MappingError
 from crmkit_sap.alpha import alpha_in, alpha_out
 from crmkit_sap.client import BapiError
 from crmkit_sap.customers import customer_pages
-from crmkit_sap.mapping import MappingError, delivery_events, order_record
+from crmkit_sap.mapping import delivery_events, order_record
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping

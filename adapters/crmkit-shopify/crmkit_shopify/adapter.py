@@ -21,11 +21,11 @@ from crmkit.domain import RawItem
 from crmkit.errors import PermanentError
 from crmkit.sdk.adapter import Adapter, Checkpoint, StreamSpec
 from crmkit.sdk.cursors import CursorTracker
+from crmkit.sdk.mapping import MappingError
 from crmkit.sdk.retry import RetryPolicy
 from crmkit.webhooks import is_rejected
 from crmkit_shopify._http import HttpSession, decode_item
 from crmkit_shopify.mapping import (
-    MappingError,
     customer_record,
     fulfillment_events,
     order_events,

@@ -11,8 +11,9 @@ decimal string; times are converted to UTC.
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 from typing import Any
+
+from crmkit.sdk.mapping import MappingError, money, text, unique
 
 #: The order's status word: a cancellation, else fulfilment, else payment (see order_status).
 FINANCIAL_WORDS = {
@@ -34,28 +35,6 @@ SHIPMENT_WORDS = {
 _UNSHIPPED = frozenset({"cancelled", "error", "failure"})
 
 
-class MappingError(ValueError):
-    """A Shopify object that cannot be mapped; the message says which field and why."""
-
-
-def text(value: Any) -> str | None:
-    """Return ``value`` as stripped text, or ``None`` when empty, missing or a container."""
-    if value is None or isinstance(value, dict | list | bool):
-        return None
-    shown = str(value).strip()
-    return shown or None
-
-
-def unique(*values: Any) -> list[str]:
-    """Return the non-empty texts among ``values``, first occurrence kept."""
-    seen: dict[str, None] = {}
-    for value in values:
-        shown = text(value)
-        if shown is not None:
-            seen.setdefault(shown, None)
-    return list(seen)
-
-
 def utc(value: Any, field: str) -> str | None:
     """Return a Shopify time (``2024-01-15T10:00:00-05:00``) in UTC, or ``None``."""
     shown = text(value)
@@ -68,21 +47,6 @@ def utc(value: Any, field: str) -> str | None:
     if when.tzinfo is None:
         raise MappingError(f"{field}: a date-time without an offset: {shown!r}")
     return when.astimezone(dt.UTC).isoformat()
-
-
-def money(value: Any, field: str) -> str | None:
-    """Return an amount as a decimal string, or ``None`` when empty."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | decimal.Decimal):
-        raise MappingError(f"{field}: not an amount: {value!r}")
-    try:
-        amount = decimal.Decimal(str(value).strip())
-    except decimal.InvalidOperation as exc:
-        raise MappingError(f"{field}: not an amount: {value!r}") from exc
-    if not amount.is_finite():
-        raise MappingError(f"{field}: not an amount: {value!r}")
-    return str(amount)
 
 
 def address(block: Any) -> dict[str, str] | None:

@@ -17,6 +17,7 @@ import msgspec
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from crmkit.domain import RawItem, Stream
+from crmkit.sdk.mapping import MappingError
 from crmkit.webhooks import (
     Delivery,
     WebhookReceiver,
@@ -26,7 +27,6 @@ from crmkit.webhooks import (
 )
 from crmkit_shopify._http import decode_item
 from crmkit_shopify.mapping import (
-    MappingError,
     customer_record,
     fulfillment_events,
     order_events,

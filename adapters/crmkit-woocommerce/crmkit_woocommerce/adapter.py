@@ -26,11 +26,11 @@ from crmkit.domain import RawItem
 from crmkit.errors import PermanentError
 from crmkit.sdk.adapter import Adapter, Checkpoint, StreamSpec
 from crmkit.sdk.cursors import CursorTracker
+from crmkit.sdk.mapping import MappingError
 from crmkit.sdk.retry import RetryPolicy
 from crmkit.webhooks import is_rejected
 from crmkit_woocommerce._http import HttpSession, decode_item
 from crmkit_woocommerce.mapping import (
-    MappingError,
     customer_record,
     note_events,
     order_record,

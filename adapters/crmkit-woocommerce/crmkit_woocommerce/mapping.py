@@ -15,6 +15,8 @@ import html
 import re
 from typing import Any
 
+from crmkit.sdk.mapping import MappingError, money, text, unique
+
 #: WooCommerce's order status labels (``wc_get_order_statuses``) by their slugs' words.
 STATUS_LABELS = {
     "pending payment": "pending",
@@ -34,28 +36,6 @@ _STATUS_SET = re.compile(r"order status set to (?P<new>[^.]+?)\.?\s*$", re.IGNOR
 _TAGS = re.compile(r"<[^>]+>")
 
 
-class MappingError(ValueError):
-    """A WooCommerce object that cannot be mapped; the message says which field and why."""
-
-
-def text(value: Any) -> str | None:
-    """Return ``value`` as stripped text, or ``None`` when empty or missing."""
-    if value is None or isinstance(value, dict | list):
-        return None
-    shown = str(value).strip()
-    return shown or None
-
-
-def unique(*values: Any) -> list[str]:
-    """Return the non-empty texts among ``values``, first occurrence kept, order kept."""
-    seen: dict[str, None] = {}
-    for value in values:
-        shown = text(value)
-        if shown is not None:
-            seen.setdefault(shown, None)
-    return list(seen)
-
-
 def utc_time(obj: dict[str, Any], field: str, zone: dt.tzinfo = dt.UTC) -> str | None:
     """Return ``obj``'s time ``field`` in UTC (RFC 3339): ``field_gmt``, else local in ``zone``."""
     gmt = text(obj.get(f"{field}_gmt"))
@@ -70,21 +50,6 @@ def utc_time(obj: dict[str, Any], field: str, zone: dt.tzinfo = dt.UTC) -> str |
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
     return when.astimezone(dt.UTC).isoformat()
-
-
-def money(value: Any, field: str) -> str | None:
-    """Return an amount as a decimal string (``"29.35"``), or ``None`` when empty."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | decimal.Decimal):
-        raise MappingError(f"{field}: not an amount: {value!r}")
-    try:
-        amount = decimal.Decimal(str(value).strip())
-    except decimal.InvalidOperation as exc:
-        raise MappingError(f"{field}: not an amount: {value!r}") from exc
-    if not amount.is_finite():
-        raise MappingError(f"{field}: not an amount: {value!r}")
-    return str(amount)
 
 
 def address(block: Any) -> dict[str, str] | None:

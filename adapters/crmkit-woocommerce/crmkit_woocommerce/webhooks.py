@@ -18,6 +18,7 @@ import msgspec
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from crmkit.domain import RawItem, Stream
+from crmkit.sdk.mapping import MappingError
 from crmkit.webhooks import (
     Delivery,
     WebhookReceiver,
@@ -26,7 +27,7 @@ from crmkit.webhooks import (
     signature_matches,
 )
 from crmkit_woocommerce._http import decode_item
-from crmkit_woocommerce.mapping import MappingError, customer_record, order_record
+from crmkit_woocommerce.mapping import customer_record, order_record
 
 SIGNATURE = "X-WC-Webhook-Signature"
 DELIVERY = "X-WC-Webhook-Delivery-ID"
