@@ -51,6 +51,12 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from types import TracebackType
 
+    from crmkit.analytics.churn import ChurnReport
+    from crmkit.analytics.reminders import Reminder
+    from crmkit.analytics.satisfaction import SatisfactionReport
+    from crmkit.analytics.segments import SegmentReport
+    from crmkit.analytics.settings import AnalyticsSettings
+    from crmkit.analytics.value import ValueReport
     from crmkit.config import Config
     from crmkit.domain import Interaction, SourceRecord, TrackedOrder
     from crmkit.services.calls import CallerCard
@@ -800,6 +806,69 @@ class Crmkit:
             source=source, caller=caller, at=at or utc_now(), called=called, call_id=call_id
         )
         return announce_call(self, call)
+
+    # analytics ----------------------------------------------------------------------------
+
+    def segments(
+        self, settings: AnalyticsSettings | None = None, now: dt.datetime | None = None
+    ) -> SegmentReport:
+        """Return every customer's segments (VIP, A, B, C, D, plugins'), RFM and why.
+
+        Aggregated in the database; ``settings`` holds the thresholds and assumptions
+        (:class:`crmkit.analytics.AnalyticsSettings`), ``now`` defaults to the current time.
+        """
+        from crmkit.analytics.segments import segments
+
+        return segments(*self._analytics(settings, now), self.pm)
+
+    def customer_value(
+        self, settings: AnalyticsSettings | None = None, now: dt.datetime | None = None
+    ) -> ValueReport:
+        """Return each customer's historical value and CLV, and their sums per segment."""
+        from crmkit.analytics.value import values
+
+        return values(*self._analytics(settings, now), self.pm)
+
+    def churn_risk(
+        self, settings: AnalyticsSettings | None = None, now: dt.datetime | None = None
+    ) -> ChurnReport:
+        """Return churn risk against each customer's own rhythm, and the retention list."""
+        from crmkit.analytics.churn import churn
+
+        return churn(*self._analytics(settings, now), self.pm)
+
+    def reminders(
+        self,
+        days: int = 7,
+        settings: AnalyticsSettings | None = None,
+        now: dt.datetime | None = None,
+    ) -> builtins.list[Reminder]:
+        """Return the reminders due within ``days`` days: key dates, replenishment, follow-ups.
+
+        Birthdays and declared ``date`` attributes, expected replenishment orders, follow-ups
+        promised in interactions, and open complaints; overdue ones are included.
+        """
+        from crmkit.analytics.reminders import reminders
+
+        database, chosen, at = self._analytics(settings, now)
+        dates = [n for n, d in self.attribute_declarations().items() if d.type == "date"]
+        return reminders(database, chosen, at, days, dates)
+
+    def satisfaction(
+        self, settings: AnalyticsSettings | None = None, now: dt.datetime | None = None
+    ) -> SatisfactionReport:
+        """Return CSAT and NPS by month and by segment, and complaints opened and resolved."""
+        from crmkit.analytics.satisfaction import satisfaction
+
+        return satisfaction(*self._analytics(settings, now), self.pm)
+
+    def _analytics(
+        self, settings: AnalyticsSettings | None, now: dt.datetime | None
+    ) -> tuple[Database, AnalyticsSettings, dt.datetime]:
+        from crmkit.analytics.settings import AnalyticsSettings
+
+        self.project()
+        return self.database, settings or AnalyticsSettings(), now or utc_now()
 
 
 def open(  # noqa: A001 - the natural name for opening a crmkit database

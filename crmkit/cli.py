@@ -543,3 +543,9 @@ cli.add_command(_calls)
 from crmkit.cli_serve import register as _register_serve  # noqa: E402 - it builds on cli above
 
 _register_serve(cli)
+
+from crmkit.cli_report import reminders as _reminders  # noqa: E402 - it builds on cli above
+from crmkit.cli_report import report as _report  # noqa: E402
+
+cli.add_command(_report)
+cli.add_command(_reminders)

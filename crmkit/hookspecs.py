@@ -199,3 +199,18 @@ def incoming_call(call: IncomingCall, card: CallerCard | None) -> None:
     Observers only: the return value is ignored. The built-in plugin logs each call on the
     ``crmkit.calls`` logger.
     """
+
+
+@hookspec
+def register_segment_rules(register: Callable[..., None]) -> None:
+    """Add customer segments of one's own, next to the built-in VIP, A, B, C and D.
+
+    Called once per plugin manager, when a segment report (``Crmkit.segments()``,
+    ``crmkit report segments``) first needs the rules. Call
+    ``register(name, rule, description)`` once per segment: ``rule(facts)`` gets a
+    :class:`crmkit.analytics.facts.CustomerFacts` (one customer in one currency: orders,
+    revenue, returns, first and last order, trailing revenue, RFM quintiles, interactions,
+    call seconds, complaints) and returns why the customer belongs, in words, or ``None``.
+    A name already taken (a built-in segment or another plugin's) is refused with a
+    ``PluginError``. Returns nothing.
+    """

@@ -258,6 +258,17 @@ def drive_incoming_call(pm, module):
     return module.popups == [("101", "Иван Петров: 1234 shipped")]
 
 
+def drive_register_segment_rules(pm, _module):
+    """Return whether the example's segment takes an RFM 555 customer, and only that one."""
+    from crmkit.analytics.facts import CustomerFacts
+    from crmkit.analytics.rules import plugin_rules
+
+    (rule,) = plugin_rules(pm)
+    best = CustomerFacts(1, "Ivan", "EUR", r=5, f=5, m=5)
+    other = CustomerFacts(2, "Olga", "EUR", r=1, f=5, m=5)
+    return rule.name == "champions" and bool(rule.rule(best)) and rule.rule(other) is None
+
+
 def sample_customer() -> Customer:
     """Return a stored-looking customer with an e-mail and a loyalty tier."""
     return Customer(

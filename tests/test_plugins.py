@@ -805,3 +805,54 @@ def test_each_plugin_manager_is_independent(fixture_plugin):
     assert len(broken.problems) == 1
     assert clean.problems == []
     assert not clean.is_registered(fixture_plugin("crmkit_fixture_broken"))
+
+
+class SegmentRules:
+    """Adds a 'big spenders' segment, tries to take 'VIP', and has a rule that fails."""
+
+    @crmkit.hookimpl
+    def register_segment_rules(self, register):
+        """Register three rules; the last is refused (and ends the registration)."""
+        register("big spenders", self.big, "1000 or more")
+        register("broken", self.broken, "raises")
+        register("VIP", self.big, "taken")
+
+    @staticmethod
+    def big(facts):
+        """Return why a customer who spent 1000 or more belongs."""
+        return f"spent {facts.revenue} {facts.currency}" if facts.revenue >= 1000 else None
+
+    @staticmethod
+    def broken(facts):
+        """Fail, as a buggy plugin would."""
+        raise RuntimeError(facts.name)
+
+
+def test_hook_register_segment_rules(open_crm):
+    """A plugin's segment shows with its why; a taken name and a failing rule are problems."""
+    crm = open_crm(SegmentRules())
+    crm.ingest_customers("shop", [{"external_id": k, "name": k} for k in ("big", "small")])
+    crm.ingest_orders(
+        "shop",
+        [
+            {
+                "external_id": key,
+                "customer": {"external_id": key},
+                "placed_at": "2026-11-01T10:00:00Z",
+                "currency": "EUR",
+                "total": total,
+            }
+            for key, total in (("big", "1500"), ("small", "20"))
+        ],
+    )
+    now = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+    rows = {row.facts.name: row for row in crm.segments(now=now).customers}
+    assert [(m.segment, m.why) for m in rows["big"].memberships] == [
+        ("VIP", rows["big"].memberships[0].why),
+        ("big spenders", "spent 1500.00 EUR"),
+    ]
+    assert [m.segment for m in rows["small"].memberships] == []
+    problems = [(p.hook, p.error) for p in crm.pm.problems]
+    assert {hook for hook, _ in problems} == {"register_segment_rules"}
+    assert "segment 'VIP' already defined by 'crmkit'" in problems[0][1]
+    assert [error for _, error in problems[1:]] == ["RuntimeError: big"]
