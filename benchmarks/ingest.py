@@ -330,6 +330,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Return the command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000, help="records to generate")
+    add_database_options(parser)
+    return parser.parse_args(argv)
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--db``, ``--pg-url`` and ``--seed``, shared by the benchmarks on both databases."""
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument(
         "--pg-url",
@@ -337,10 +343,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a PostgreSQL server where scratch databases may be created",
     )
     parser.add_argument("--seed", type=int, default=20261123, help="seed of the generated data")
-    return parser.parse_args(argv)
 
 
-def _exit_on_term(signum: int, _frame: object) -> None:
+def exit_on_term(signum: int, _frame: object) -> None:
     """Turn SIGTERM into SystemExit, so scratch databases and files are still removed."""
     raise SystemExit(128 + signum)
 
@@ -348,7 +353,7 @@ def _exit_on_term(signum: int, _frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return 0 when every database passes."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_term)
+    signal.signal(signal.SIGTERM, exit_on_term)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     with tempfile.TemporaryDirectory(prefix="crmkit-bench-") as tmp:
         workdir = Path(tmp)

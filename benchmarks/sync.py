@@ -43,7 +43,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import msgspec
 from _common import write_records
-from ingest import DEFAULT_PG_URL, crmkit_cli, log, scratch_database
+from ingest import (
+    add_database_options,
+    crmkit_cli,
+    exit_on_term,
+    log,
+    scratch_database,
+)
 from marshmallow import Schema, fields
 
 import crmkit
@@ -343,25 +349,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--records", type=int, default=500_000, help="records to generate")
     parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
-    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument(
-        "--pg-url",
-        default=os.environ.get("CRMKIT_TEST_PG_URL") or DEFAULT_PG_URL,
-        help="a PostgreSQL server where scratch databases may be created",
-    )
-    parser.add_argument("--seed", type=int, default=20261123, help="seed of the generated data")
+    add_database_options(parser)
     parser.add_argument("--rounds", type=int, default=2, help="runs of each; the best counts")
     return parser.parse_args(argv)
-
-
-def _exit_on_term(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return 0 when every database reaches the target ratio."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_term)
+    signal.signal(signal.SIGTERM, exit_on_term)
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     with tempfile.TemporaryDirectory(prefix="crmkit-bench-sync-") as tmp:
         workdir = Path(tmp)
