@@ -56,6 +56,9 @@ MODEL_STATE = "resolution:model"
 LAST_RECORD_STATE = "resolution:last_record_id"
 #: The id of the newest decision the last run applied.
 LAST_DECISION_STATE = "resolution:last_decision_id"
+#: Set by a full run once every record's keys are in ``record_keys``: a database upgraded
+#: from a version without that table runs in full first.
+KEYS_STATE = "resolution:record_keys"
 #: The keys found over-shared (a switchboard, a business centre's mailbox), as JSON.
 UNTRUSTED_STATE = "resolution:untrusted_keys"
 #: An incremental run re-clusters every customer holding a key of a changed record when
@@ -444,7 +447,7 @@ def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan 
     """
     model = store.state(MODEL_STATE)
     covered = store.state(LAST_RECORD_STATE)
-    if not model or covered is None:
+    if not model or covered is None or store.state(KEYS_STATE) is None:
         return None
     last_decision = int(store.state(LAST_DECISION_STATE) or 0)
     loader = settings.loader()
@@ -561,6 +564,7 @@ def _run_state(store: SqlResolutionStore, plan: Plan, resolution: Resolution) ->
     if plan.partial is not None:
         untrusted |= _stored_untrusted(store)
     return {
+        KEYS_STATE: "1",
         LAST_RECORD_STATE: str(covered),
         LAST_DECISION_STATE: str(max((d.id for d in decisions), default=0)),
         MODEL_STATE: json.dumps(resolution.models.as_dict()),

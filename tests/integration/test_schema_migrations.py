@@ -145,3 +145,67 @@ def test_a_refused_open_leaves_no_connection_open_on_the_server(database_from_th
         collect_leaked_connections()
         gc.enable()
         server.dispose()
+
+
+def test_a_database_from_before_incremental_resolution_upgrades_and_matches_old_records(
+    database_url,
+):
+    """A 0002 database with records and an old run's state upgrades on open, data kept.
+
+    Its records have no stored keys yet, so the first resolution after the upgrade runs in
+    full (an incremental one would find none of the old records) and links a new record to
+    an old one.
+    """
+    old = Database(database_url)
+    old.migrate("0002")
+    received = "2026-11-01 10:00:00+00:00"
+    people = [("c-1", "Иванов Пётр", "+79165551234"), ("c-2", "Сидорова Анна", "+79031112233")]
+    people.append(("c-3", "Козлов Олег", "+79260000001"))
+    with old.begin() as conn:
+        for number, (external_id, name, phone) in enumerate(people, start=1):
+            payload = f'{{"external_id": "{external_id}", "name": "{name}", "phones": ["{phone}"]}}'
+            record_id = conn.execute(
+                sa.text(
+                    "INSERT INTO source_records (source, stream, external_id, version, payload,"
+                    " payload_hash, received_at) VALUES ('erp', 'customers', :external_id, 1,"
+                    " :payload, :hash, :received) RETURNING id"
+                ),
+                {
+                    "external_id": external_id,
+                    "payload": payload,
+                    "hash": f"h{number}",
+                    "received": received,
+                },
+            ).scalar_one()
+            customer_id = conn.execute(
+                sa.text(
+                    "INSERT INTO customers (kind, name, golden, created_at, updated_at)"
+                    " VALUES ('person', :name, '{}', :received, :received) RETURNING id"
+                ),
+                {"name": name, "received": received},
+            ).scalar_one()
+            conn.execute(
+                sa.text(
+                    "INSERT INTO customer_identities (source, external_id, customer_id, record_id)"
+                    " VALUES ('erp', :external_id, :customer, :record)"
+                ),
+                {"external_id": external_id, "customer": customer_id, "record": record_id},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO crmkit_state (name, value) VALUES"
+                " ('resolution:model', '{}'), ('resolution:last_record_id', '3')"
+            )
+        )
+    old.dispose()
+    crm = crmkit.open(database_url, entrypoints=False, default_region="RU")
+    try:
+        assert stored_revisions(crm.database.engine) == [packaged_head()]
+        crm.ingest_customers(
+            "shop", [{"external_id": "b-7", "name": "Petr Ivanov", "phones": ["8 916 555 12 34"]}]
+        )
+        [customer] = crm.find_customers(phone="+7 916 555-12-34")
+        assert {str(i) for i in customer.identities} == {"erp/c-1", "shop/b-7"}
+        assert crm.resolve().mode == "unchanged"
+    finally:
+        crm.close()
