@@ -52,9 +52,9 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SOURCE = "bench"
 REPORT_EVERY = 10.0
 
-# Runs the crmkit CLI exactly as the console script does, then writes the process's own
-# peak resident set size (VmHWM, KiB) to the file named by CRMKIT_BENCH_RSS_FILE.
-_CHILD = """
+#: The start of a benchmark's child process: at exit, it writes its own peak resident set
+#: size (VmHWM, KiB) to the file named by CRMKIT_BENCH_RSS_FILE.
+CHILD_RSS_REPORT = """
 import atexit, os, resource, sys
 
 def _report():
@@ -68,9 +68,15 @@ def _report():
         out.write(str(peak))
 
 atexit.register(_report)
+"""
+# Runs the crmkit CLI exactly as the console script does, reporting its peak RSS.
+_CHILD = (
+    CHILD_RSS_REPORT
+    + """
 from crmkit.cli import main
 main(sys.argv[1:])
 """
+)
 
 
 def log(message: str) -> None:

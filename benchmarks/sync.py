@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import msgspec
 from _common import write_records
 from ingest import (
+    CHILD_RSS_REPORT,
     add_database_options,
     crmkit_cli,
     exit_on_term,
@@ -66,27 +67,17 @@ MIN_RATIO = 0.7
 DEFAULT_PAGE_SIZE = 5000
 
 # Runs the crmkit CLI with this module's adapter registered, as an adapter package would be.
-_CHILD = """
-import atexit, os, resource, sys
-sys.path.insert(0, {here!r})
-
-def _report():
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    try:
-        with open("/proc/self/status") as status:
-            peak = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
-    except OSError:
-        pass
-    with open(os.environ["CRMKIT_BENCH_RSS_FILE"], "w") as out:
-        out.write(str(peak))
-
-atexit.register(_report)
+_CHILD = (
+    "import sys\nsys.path.insert(0, {here!r})\n"
+    + CHILD_RSS_REPORT
+    + """
 import sync as bench
 from crmkit.cli import build_cli
 from crmkit.plugins import get_plugin_manager
 pm = get_plugin_manager(entrypoints=False, extra=(bench,))
 build_cli(pm).main(args=sys.argv[1:], prog_name="crmkit", obj=pm)
 """
+)
 
 
 # the adapter ----------------------------------------------------------------------------------

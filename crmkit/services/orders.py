@@ -5,7 +5,7 @@ interaction record stored since the last pass (a mark in ``crmkit_state``, advan
 same transaction as the rows it covers), turns each into a row of the projection, and
 re-derives the status of every order it touched. Orders and interactions are linked to
 customers when read, never stored with a customer id, so merges and unmerges need no
-re-linking: :func:`reattach` exists for callers that expect one and does nothing.
+re-linking.
 """
 
 from __future__ import annotations
@@ -241,15 +241,6 @@ def project(
         if on_recorded is not None:
             for interaction in done.recorded:
                 on_recorded(interaction)
-
-
-def reattach() -> None:
-    """Re-link orders and interactions to customers after resolution: nothing to do.
-
-    Links are looked up when read (source identity, else phone, else e-mail, through the
-    identities and lookup keys resolution writes), so they always follow merges and
-    unmerges. Kept so that resolution may call it unconditionally.
-    """
 
 
 def sla_from_states(states: dict[str, str]) -> dict[OrderStatus, dt.timedelta]:
