@@ -11,9 +11,11 @@ by source identity, by phone only, by e-mail only.
 
 **Loading is not what is measured.** The store is written in bulk straight into the
 projection tables by :func:`card.load` (the customer-card benchmark's loader, not through
-ingest); then one order in 20 is marked returned and one in 50 cancelled, and one
-interaction in 25 becomes a complaint, one in 40 is resolved, one in 30 promises a
-callback and one in 10 carries an NPS answer, so that every rule has work to do.
+ingest), and every order and interaction is linked to its customer by crmkit's own
+:func:`crmkit.store.customer_links.relink` (what a full resolution does). Then one order
+in 20 is marked returned and one in 50 cancelled, and one interaction in 25 becomes a
+complaint, one in 40 is resolved, one in 30 promises a callback and one in 10 carries an
+NPS answer, so that every rule has work to do.
 
 Each report then runs once, through the public API on a fresh :class:`crmkit.Crmkit`, in
 its own child process, which prints its wall time and peak RSS (``ru_maxrss``): segments,
@@ -40,6 +42,7 @@ from card import DEFAULT_PG_URL, T0, load, log
 from ingest import scratch_database
 
 import crmkit
+from crmkit.store.customer_links import relink
 from crmkit.store.tables import interactions, order_groups
 
 TARGET_SECONDS = 10.0
@@ -47,8 +50,18 @@ NOW = T0 + dt.timedelta(days=280)
 REPORTS = ("segments", "value", "churn", "satisfaction", "reminders")
 
 
+def link_customers(url: str) -> None:
+    """Link every loaded order and interaction to its customer, as resolution would."""
+    crm = crmkit.open(url, entrypoints=False, create=False)
+    try:
+        relink(crm.database, None)
+    finally:
+        crm.close()
+
+
 def enrich(url: str) -> None:
     """Give the loaded store returns, cancellations, complaints, callbacks and NPS answers."""
+    link_customers(url)
     engine = sa.create_engine(url)
     g, i = order_groups.c, interactions.c
     with engine.begin() as conn:

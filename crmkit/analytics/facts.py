@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import operator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from crmkit.analytics.queries import interaction_facts, order_facts, order_id_ranges, tune
+from crmkit.analytics.queries import interaction_facts, order_facts, order_rhythms, tune
 
 if TYPE_CHECKING:
     from crmkit.analytics.settings import AnalyticsSettings
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 _OLDEST = dt.datetime.min.replace(tzinfo=dt.UTC)
-#: The order id ranges aggregated at once, each on its own connection.
-ORDER_PARTS = 1
+#: The shares of the customers whose orders are aggregated at once, each on its own connection.
+ORDER_PARTS = 2
 
 
 def money(value: Any) -> Decimal:
@@ -86,9 +87,8 @@ class CustomerFacts:
         return (self.last_order - self.first_order).total_seconds() / 86400 / (self.orders - 1)
 
 
-def _quintiles(rows: list[dict[str, Any]], key: Any, name: str) -> None:
-    """Set ``row[name]`` to the 1-5 quintile of ``key(row)``, as SQL ``NTILE(5)`` would."""
-    ordered = sorted(rows, key=key)
+def _quintiles(ordered: list[dict[str, Any]], name: str) -> None:
+    """Set ``row[name]`` to the 1-5 quintile of each row, worst first, as SQL ``NTILE(5)``."""
     size, extra = divmod(len(ordered), 5)
     position = 0
     for tile in range(1, 6):
@@ -98,67 +98,78 @@ def _quintiles(rows: list[dict[str, Any]], key: Any, name: str) -> None:
         position += count
 
 
-def _rank(rows: list[dict[str, Any]]) -> None:
-    """Set the Pareto ``total`` and ``before`` and the RFM quintiles, per currency."""
+def _last_order(row: dict[str, Any]) -> dt.datetime:
+    return row["last_order"] or _OLDEST
+
+
+_CUSTOMER = operator.itemgetter("customer_id")
+_REVENUE = operator.itemgetter("revenue")
+_ORDERS = operator.itemgetter("orders")
+
+
+def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set the Pareto ``total`` and ``before`` and the RFM quintiles, per currency.
+
+    Return the rows by currency, then revenue (best first), then customer. Every sort is
+    stable over rows already in customer order, so ties go to the lower customer id.
+    """
     by_currency: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
+    for row in sorted(rows, key=_CUSTOMER):
         by_currency.setdefault(row["currency"], []).append(row)
-    for group in by_currency.values():
+    ranked: list[dict[str, Any]] = []
+    for currency in sorted(by_currency):
+        group = by_currency[currency]
         total = sum((row["revenue"] for row in group), ZERO)
         before = ZERO
-        for row in sorted(group, key=lambda r: (-r["revenue"], r["customer_id"])):
+        best = sorted(group, key=_REVENUE, reverse=True)
+        for row in best:
             row["total"], row["before"] = total, before
             before += row["revenue"]
-        _quintiles(group, lambda r: (r["last_order"] or _OLDEST, r["customer_id"]), "r")
-        _quintiles(group, lambda r: (r["orders"], r["customer_id"]), "f")
-        _quintiles(group, lambda r: (r["revenue"], r["customer_id"]), "m")
-
-
-_SUMS = (
-    "orders",
-    "revenue",
-    "returns",
-    "returned_value",
-    "recent_revenue",
-    "prior_revenue",
-    "year_revenue",
-)
-
-
-def _combine(into: dict[str, Any], part: dict[str, Any]) -> None:
-    """Add a partial row of the same customer and currency (another order id range)."""
-    for name in _SUMS:
-        into[name] += part[name]
-    for name, pick in (("first_order", min), ("last_order", max)):
-        known = [v for v in (into[name], part[name]) if v is not None]
-        into[name] = pick(known) if known else None
-    into["bought_before"] |= part["bought_before"]
-    into["bought_since"] |= part["bought_since"]
+        _quintiles(sorted(group, key=_last_order), "r")
+        _quintiles(sorted(group, key=_ORDERS), "f")
+        _quintiles(sorted(group, key=_REVENUE), "m")
+        ranked += best
+    return ranked
 
 
 def _order_part(
-    database: Database, settings: AnalyticsSettings, now: dt.datetime, ids: tuple[int, int]
+    database: Database, settings: AnalyticsSettings, now: dt.datetime, part: tuple[int, int]
 ) -> list[dict[str, Any]]:
-    """Return the partial order facts of the orders with ids in ``ids``."""
+    """Return the order facts of the customers in ``part`` (``k`` modulo ``n``)."""
     with database.connect() as conn:
         return [
             {
-                "customer_id": row.customer_id,
-                "name": row.name,
-                "currency": row.currency,
-                "orders": int(row.orders),
-                "revenue": money(row.revenue),
-                "returns": int(row.returns),
-                "returned_value": money(row.returned_value),
-                "first_order": _aware(row.first_order),
-                "last_order": _aware(row.last_order),
-                "recent_revenue": money(row.recent_revenue),
-                "prior_revenue": money(row.prior_revenue),
-                "year_revenue": money(row.year_revenue),
-                "bought_before": bool(row.bought_before),
-                "bought_since": bool(row.bought_since),
+                "customer_id": customer_id,
+                "name": name,
+                "currency": currency,
+                "orders": int(orders),
+                "revenue": money(revenue),
+                "returns": int(returns),
+                "returned_value": money(returned_value),
+                "first_order": _aware(first_order),
+                "last_order": _aware(last_order),
+                "recent_revenue": money(recent),
+                "prior_revenue": money(prior),
+                "year_revenue": money(year),
+                "bought_before": bool(bought_before),
+                "bought_since": bool(bought_since),
             }
-            for row in tune(conn).execute(order_facts(settings, now, ids))
+            for (
+                customer_id,
+                currency,
+                orders,
+                revenue,
+                returns,
+                returned_value,
+                first_order,
+                last_order,
+                recent,
+                prior,
+                year,
+                bought_before,
+                bought_since,
+                name,
+            ) in tune(conn).execute(order_facts(settings, now, part))
         ]
 
 
@@ -170,28 +181,52 @@ def order_rows(
 ) -> list[dict[str, Any]]:
     """Return each customer's order facts per currency, ranked (Pareto, RFM) within currency.
 
-    The orders are aggregated in ``ORDER_PARTS`` id ranges at once (on ``pool``'s threads,
-    one connection each) and the partial facts combined: the database does the work on
-    several cores, as PostgreSQL's parallel aggregation would.
+    The customers are aggregated in ``ORDER_PARTS`` disjoint shares at once (on ``pool``'s
+    threads, one connection each): the database sorts on several cores, and one share is
+    read into Python while another is still being aggregated. Rows come back by currency,
+    then revenue (best first), then customer.
     """
-    with database.connect() as conn:
-        ranges = order_id_ranges(conn, ORDER_PARTS)
+    parts = [(k, ORDER_PARTS) for k in range(ORDER_PARTS)]
     if pool is None:
-        parts = [_order_part(database, settings, now, ids) for ids in ranges]
+        shares = [_order_part(database, settings, now, part) for part in parts]
     else:
-        futures = [pool.submit(_order_part, database, settings, now, ids) for ids in ranges]
-        parts = [future.result() for future in futures]
-    merged: dict[tuple[int, str], dict[str, Any]] = {}
-    for part in parts:
-        for row in part:
-            key = (row["customer_id"], row["currency"])
-            if key in merged:
-                _combine(merged[key], row)
-            else:
-                merged[key] = row
-    rows = list(merged.values())
-    _rank(rows)
-    return rows
+        futures = [pool.submit(_order_part, database, settings, now, part) for part in parts]
+        shares = [future.result() for future in futures]
+    return _rank([row for share in shares for row in share])
+
+
+def _rhythm_part(
+    database: Database, now: dt.datetime, min_orders: int, part: tuple[int, int]
+) -> list[CustomerFacts]:
+    """Return the purchase rhythms of the customers in ``part`` (``k`` modulo ``n``)."""
+    with database.connect() as conn:
+        return [
+            CustomerFacts(
+                customer_id=customer_id,
+                name=name,
+                currency=currency,
+                orders=int(orders),
+                first_order=_aware(first_order),
+                last_order=_aware(last_order),
+            )
+            for customer_id, currency, orders, first_order, last_order, name in tune(conn).execute(
+                order_rhythms(now, min_orders, part)
+            )
+        ]
+
+
+def purchase_rhythms(database: Database, now: dt.datetime, min_orders: int) -> list[CustomerFacts]:
+    """Return the facts of the customers with ``min_orders`` kept orders or more, per currency.
+
+    Only what a purchase rhythm needs is aggregated (orders, first and last order), in
+    ``ORDER_PARTS`` shares of the customers at once; nothing is ranked.
+    """
+    database.ensure_schema()  # once, before the threads' connections
+    parts = [(k, ORDER_PARTS) for k in range(ORDER_PARTS)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=ORDER_PARTS) as pool:
+        futures = [pool.submit(_rhythm_part, database, now, min_orders, part) for part in parts]
+        found = [f for future in futures for f in future.result()]
+    return sorted(found, key=lambda f: (f.currency or "", f.customer_id))
 
 
 def service_rows(
@@ -213,38 +248,37 @@ def load_facts(
     """Return every customer's facts: one per currency ordered in, or one without orders.
 
     Aggregate queries run at once, each on its own connection: orders per customer and
-    currency (in ``ORDER_PARTS`` id ranges, combined), and the service load per customer
-    (skipped when ``service`` is False), repeated on each of a customer's currency rows.
-    Ranking the per-customer aggregates (Pareto, RFM) is done here.
+    currency (in ``ORDER_PARTS`` shares of the customers), and the service load per
+    customer (skipped when ``service`` is False), repeated on each of a customer's currency
+    rows. Ranking the per-customer aggregates (Pareto, RFM) is done here. The rows come by
+    currency, revenue (best first) and customer, then the customers without orders by id.
     """
+    database.ensure_schema()  # once, before the threads' connections
     with concurrent.futures.ThreadPoolExecutor(max_workers=ORDER_PARTS + 1) as pool:
         served = pool.submit(service_rows, database, settings, now) if service else None
         rows = order_rows(database, settings, now, pool)
         load = served.result() if served is not None else {}
     found: list[CustomerFacts] = []
     seen: set[int] = set()
-    for row in sorted(rows, key=lambda r: (r["currency"], -r["revenue"], r["customer_id"])):
-        seen.add(row["customer_id"])
-        extra = load.get(row["customer_id"])
-        found.append(
-            CustomerFacts(
-                **row,
-                interactions=int(extra.interactions) if extra else 0,
-                call_seconds=int(extra.call_seconds) if extra else 0,
-                complaints=int(extra.complaints) if extra else 0,
-            )
-        )
+    for row in rows:
+        customer_id = row["customer_id"]
+        seen.add(customer_id)
+        extra = load.get(customer_id)
+        if extra is not None:
+            row["interactions"] = int(extra.interactions)
+            row["call_seconds"] = int(extra.call_seconds)
+            row["complaints"] = int(extra.complaints)
+        found.append(CustomerFacts(**row))
     found.extend(
         CustomerFacts(
             customer_id=customer_id,
-            name=row.name,
+            name=load[customer_id].name,
             currency=None,
-            interactions=int(row.interactions),
-            call_seconds=int(row.call_seconds),
-            complaints=int(row.complaints),
+            interactions=int(load[customer_id].interactions),
+            call_seconds=int(load[customer_id].call_seconds),
+            complaints=int(load[customer_id].complaints),
         )
-        for customer_id, row in sorted(load.items())
-        if customer_id not in seen
+        for customer_id in sorted(load.keys() - seen)
     )
     return found
 

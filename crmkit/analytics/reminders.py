@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
@@ -19,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import sqlalchemy as sa
 
-from crmkit.analytics.facts import load_facts
-from crmkit.analytics.queries import owned_interactions
-from crmkit.store.tables import customers
+from crmkit.analytics.facts import purchase_rhythms
+from crmkit.analytics.queries import folded
+from crmkit.store.tables import customers, interactions
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from crmkit.analytics.settings import AnalyticsSettings
     from crmkit.store.database import Database
@@ -113,7 +114,7 @@ def _replenishment(
     database: Database, settings: AnalyticsSettings, now: dt.datetime, end: dt.date
 ) -> list[Reminder]:
     found = []
-    for f in load_facts(database, settings, now, service=False):
+    for f in purchase_rhythms(database, now, settings.replenish_min_orders):
         rhythm = f.rhythm_days()
         if rhythm is None or f.last_order is None or f.orders < settings.replenish_min_orders:
             continue
@@ -135,20 +136,38 @@ def _replenishment(
 
 def starts_with(column: sa.ColumnElement[Any], words: Iterable[str]) -> sa.ColumnElement[bool]:
     """Return the condition that ``column`` starts with one of ``words``, ignoring case."""
-    return sa.or_(*(sa.func.lower(column).like(f"{word.lower()}%") for word in words))
+    return sa.or_(*(folded(column).like(f"{word.lower()}%") for word in words))
 
 
-def last_contact(
-    condition: Callable[[sa.Subquery], sa.ColumnElement[bool]], label: str
-) -> sa.Subquery:
-    """Return the subquery of each customer's latest interaction time meeting ``condition``."""
-    t = owned_interactions(f"{label}_interactions")
+def name_of(row: sa.FromClause) -> sa.Label[Any]:
+    """Return the name of ``row``'s customer, looked up per row found.
+
+    A lookup rather than a join, so that the database reads the few rows that qualify
+    first instead of every customer's interactions in customer order.
+    """
     return (
-        sa.select(t.c.customer_id, sa.func.max(t.c.occurred_at).label("at"))
-        .where(condition(t), t.c.customer_id.is_not(None))
-        .group_by(t.c.customer_id)
-        .subquery(label)
+        sa.select(customers.c.name)
+        .where(customers.c.id == row.c.customer_id)
+        .scalar_subquery()
+        .label("name")
     )
+
+
+def contact_since(
+    row: sa.FromClause, condition: sa.ColumnElement[bool], *, inclusive: bool = False
+) -> sa.Exists:
+    """Return whether ``row``'s customer has an interaction meeting ``condition`` after it.
+
+    ``inclusive`` counts one at the same time too. One probe of the index on
+    ``(customer_id, occurred_at)`` per row asked about.
+    """
+    later = interactions.c
+    after = (
+        later.occurred_at >= row.c.occurred_at
+        if inclusive
+        else (later.occurred_at > row.c.occurred_at)
+    )
+    return sa.exists().where(later.customer_id == row.c.customer_id, after, condition)
 
 
 def _time(value: Any) -> dt.datetime:
@@ -160,21 +179,17 @@ def _time(value: Any) -> dt.datetime:
 def _follow_ups(
     database: Database, settings: AnalyticsSettings, now: dt.datetime, end: dt.date
 ) -> list[Reminder]:
-    t = owned_interactions()
-    answered = last_contact(lambda i: i.c.direction == "out", "answered")
-    query = (
-        sa.select(t.c.customer_id, customers.c.name, t.c.occurred_at, t.c.outcome)
-        .join(customers, customers.c.id == t.c.customer_id)
-        .outerjoin(answered, answered.c.customer_id == t.c.customer_id)
-        .where(
-            starts_with(t.c.outcome, settings.follow_up_words),
-            t.c.occurred_at <= now,
-            answered.c.at.is_(None) | (answered.c.at <= t.c.occurred_at),
-        )
+    t = interactions.alias("promised")
+    query = sa.select(t.c.customer_id, name_of(t), t.c.occurred_at, t.c.outcome).where(
+        starts_with(t.c.outcome, settings.follow_up_words),
+        t.c.occurred_at <= now,
+        ~contact_since(t, interactions.c.direction == "out"),
     )
     found = []
     with database.connect() as conn:
         for customer_id, name, occurred, outcome in conn.execute(query):
+            if customer_id is None:
+                continue
             at = _time(occurred)
             dated = _DATE.search(outcome)
             due = (
@@ -192,19 +207,18 @@ def open_complaints(settings: AnalyticsSettings, now: dt.datetime) -> sa.Select[
     """Return the query of complaints not resolved yet: customer, name, when, subject.
 
     A complaint is resolved by its own outcome, or by a later interaction of the same
-    customer, starting with one of ``resolved_words``.
+    customer, starting with one of ``resolved_words``. Complaints of nobody come with a
+    NULL customer, for the caller to skip.
     """
-    t = owned_interactions()
-    last = last_contact(lambda i: starts_with(i.c.outcome, settings.resolved_words), "resolved")
+    t = interactions.alias("complaint")
+    resolving = starts_with(interactions.c.outcome, settings.resolved_words)
     return (
-        sa.select(t.c.customer_id, customers.c.name, t.c.occurred_at, t.c.subject)
-        .join(customers, customers.c.id == t.c.customer_id)
-        .outerjoin(last, last.c.customer_id == t.c.customer_id)
+        sa.select(t.c.customer_id, name_of(t), t.c.occurred_at, t.c.subject)
         .where(
             t.c.channel == "complaint",
             t.c.occurred_at <= now,
             ~starts_with(sa.func.coalesce(t.c.outcome, ""), settings.resolved_words),
-            last.c.at.is_(None) | (last.c.at < t.c.occurred_at),
+            ~contact_since(t, resolving, inclusive=True),
         )
         .order_by(t.c.occurred_at)
     )
@@ -216,6 +230,8 @@ def _complaints(
     found = []
     with database.connect() as conn:
         for customer_id, name, occurred, subject in conn.execute(open_complaints(settings, now)):
+            if customer_id is None:
+                continue
             at = _time(occurred)
             days = (now - at).days
             text = f"open complaint for {days} days: {subject or 'no subject'}"
@@ -232,14 +248,19 @@ def reminders(
 ) -> list[Reminder]:
     """Return every reminder due within ``days`` days from ``now`` (overdue ones included).
 
-    ``date_attributes`` names the declared ``date`` attributes that are key dates.
+    ``date_attributes`` names the declared ``date`` attributes that are key dates. The
+    kinds are read at once, each on its own connection.
     """
     start = now.date()
     end = start + dt.timedelta(days=days)
-    found = [
-        *_key_dates(database, date_attributes, start, days),
-        *_replenishment(database, settings, now, end),
-        *_follow_ups(database, settings, now, end),
-        *_complaints(database, settings, now),
-    ]
+    database.ensure_schema()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = [
+            pool.submit(_key_dates, database, date_attributes, start, days),
+            pool.submit(_follow_ups, database, settings, now, end),
+            pool.submit(_complaints, database, settings, now),
+        ]
+        found = _replenishment(database, settings, now, end)
+        for job in jobs:
+            found += job.result()
     return sorted(found, key=lambda r: (r.due, KINDS.index(r.kind), r.customer_id, r.text))

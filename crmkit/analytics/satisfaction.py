@@ -8,6 +8,7 @@ with one of ``resolved_words``; the time to resolve runs until then.
 
 from __future__ import annotations
 
+import concurrent.futures
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -126,7 +127,7 @@ class SatisfactionReport:
 def _complaints(settings: AnalyticsSettings, now: dt.datetime) -> sa.Subquery:
     """Return per complaint: when, resolved by its own outcome, first later resolution time.
 
-    Only complaints and resolving interactions are attributed to customers (once, in a CTE).
+    Only complaints and resolving interactions are read (once, in a CTE).
     """
     i = interactions.c
     owned = (
@@ -163,14 +164,10 @@ def _complaints(settings: AnalyticsSettings, now: dt.datetime) -> sa.Subquery:
     )
 
 
-def satisfaction(
-    database: Database,
-    settings: AnalyticsSettings,
-    now: dt.datetime,
-    pm: CrmkitPluginManager | None = None,
-) -> SatisfactionReport:
-    """Return CSAT/NPS by month and segment, and complaints opened/resolved/time to resolve."""
-    dialect = database.engine.dialect.name
+def _statements(
+    settings: AnalyticsSettings, now: dt.datetime, dialect: str
+) -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """Return the queries of the scores by month and by customer, and complaints by month."""
     i = interactions.c
     month = month_of(i.occurred_at, dialect).label("month")
     by_month = sa.select(month, *_scores(interactions)).where(i.occurred_at <= now).group_by(month)
@@ -199,11 +196,36 @@ def satisfaction(
         .group_by(complaint_month)
         .order_by(complaint_month)
     )
+    return by_month, by_customer, handled
+
+
+def _read(
+    database: Database, settings: AnalyticsSettings, now: dt.datetime
+) -> tuple[dict[str, Scores], dict[int, Scores], list[Any]]:
+    """Return the scores by month and by customer, and the complaint rows by month."""
+    by_month, by_customer, handled = _statements(settings, now, database.engine.dialect.name)
     with database.connect() as conn:
         months = {row.month: _row_scores(row) for row in tune(conn).execute(by_month)}
         customers = {row.customer_id: _row_scores(row) for row in conn.execute(by_customer)}
-        complaint_rows = list(conn.execute(handled))
-    segment_of = segments(database, settings, now, pm).segment_of()
+        return months, customers, list(conn.execute(handled))
+
+
+def satisfaction(
+    database: Database,
+    settings: AnalyticsSettings,
+    now: dt.datetime,
+    pm: CrmkitPluginManager | None = None,
+) -> SatisfactionReport:
+    """Return CSAT/NPS by month and segment, and complaints opened/resolved/time to resolve.
+
+    The scores and complaints are read on their own connection while the segments are
+    computed.
+    """
+    database.ensure_schema()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        read = pool.submit(_read, database, settings, now)
+        segment_of = segments(database, settings, now, pm).segment_of()
+        months, customers, complaint_rows = read.result()
     by_segment: dict[str, Scores] = defaultdict(Scores)
     for customer_id, scores in customers.items():
         by_segment[segment_of.get(customer_id, NO_SEGMENT)] += scores

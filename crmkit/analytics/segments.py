@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -172,6 +173,12 @@ def _profit_vips(rows: list[tuple[CustomerFacts, Decimal | None]], share: float)
     return found
 
 
+@functools.cache
+def _decimal(value: float) -> Decimal:
+    """Return a float setting as the Decimal of its shortest text, e.g. ``0.8`` → ``0.8``."""
+    return Decimal(str(value))
+
+
 def _pct(value: Decimal, of: Decimal) -> str:
     return f"{value / of:.1%}" if of else "n/a"
 
@@ -185,7 +192,7 @@ def _built_in(
 ) -> list[Membership]:
     found: list[Membership] = []
     cur = facts.currency or ""
-    share = Decimal(str(settings.vip_share))
+    share = _decimal(settings.vip_share)
     vip = facts.revenue > 0 and facts.before < share * facts.total
     if vip:
         found.append(
@@ -211,7 +218,7 @@ def _built_in(
             )
         )
     prior = facts.prior_revenue
-    if prior > 0 and facts.recent_revenue >= prior * Decimal(str(1 + settings.growth_share)):
+    if prior > 0 and facts.recent_revenue >= prior * _decimal(1 + settings.growth_share):
         found.append(
             Membership(
                 "B",
@@ -286,11 +293,12 @@ def classify(
     failed: set[str] = set()
     for index, (f, profit) in enumerate(profits):
         memberships = _built_in(f, profit, profit_vips.get(index), settings, now)
-        vips = [m for m in memberships if m.segment == "VIP"]
-        if len(vips) > 1:
-            merged = Membership("VIP", f"{vips[0].why}; by profit: {vips[1].why}")
-            memberships = [merged, *(m for m in memberships if m.segment != "VIP")]
-        memberships += _own(f, rules, pm, failed)
+        if len(memberships) > 1 and memberships[1].segment == "VIP":  # by revenue and profit
+            by_revenue, by_profit, *others = memberships
+            merged = Membership("VIP", f"{by_revenue.why}; by profit: {by_profit.why}")
+            memberships = [merged, *others]
+        if rules:
+            memberships += _own(f, rules, pm, failed)
         rows.append(CustomerSegments(f, profit, tuple(memberships)))
     return SegmentReport(tuple(rows), notes_for(settings))
 

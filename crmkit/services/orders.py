@@ -3,9 +3,10 @@
 Source records stay the truth. A projection pass reads every order, order-event and
 interaction record stored since the last pass (a mark in ``crmkit_state``, advanced in the
 same transaction as the rows it covers), turns each into a row of the projection, and
-re-derives the status of every order it touched. Orders and interactions are linked to
-customers when read, never stored with a customer id, so merges and unmerges need no
-re-linking.
+re-derives the status of every order it touched. The card links orders and interactions
+to customers when it reads them; each row's customer is also stored for the analytics, set
+here and refreshed when identity resolution rewrites customers
+(:mod:`crmkit.store.customer_links`).
 """
 
 from __future__ import annotations
@@ -192,6 +193,7 @@ def _project_batch(
     if interactions:
         interactions = _last_per_key(interactions)
         new = put_interactions(session.conn, interactions)
+        session.link_interactions([(r["source"], r["external_id"]) for r in interactions])
         report.interactions = len(interactions)
         batch.recorded = [built[key] for key in sorted(new)]
         report.new_interactions = len(new)

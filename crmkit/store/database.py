@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +79,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._schema_checked = False
+        self._schema_lock = threading.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -121,12 +123,19 @@ class Database:
         self._schema_checked = revision == "head"
 
     def ensure_schema(self) -> None:
-        """Migrate on first use if the database is not at the newest revision."""
+        """Migrate on first use if the database is not at the newest revision.
+
+        Threads making their first use at once wait for one migration (SQLite's DDL is not
+        transactional here: two concurrent upgrades could leave one half-applied).
+        """
         if self._schema_checked:
             return
-        if self.current_revision() != self.head_revision():
-            self.migrate()
-        self._schema_checked = True
+        with self._schema_lock:
+            if self._schema_checked:
+                return
+            if self.current_revision() != self.head_revision():
+                self.migrate()
+            self._schema_checked = True
 
     def _refuse_newer(self) -> None:
         current = self.current_revision()

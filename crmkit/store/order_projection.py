@@ -13,8 +13,16 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from crmkit.store._upsert import chunked, upsert
+from crmkit.store.customer_links import link_rows
 from crmkit.store.records import SqlRecordSession
-from crmkit.store.tables import order_events, order_groups, order_refs, orders, source_records
+from crmkit.store.tables import (
+    interactions,
+    order_events,
+    order_groups,
+    order_refs,
+    orders,
+    source_records,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -157,9 +165,10 @@ class SqlOrderSession:
     def put_orders(self, batch: Sequence[tuple[Order, int]]) -> set[int]:
         """Store order versions (with their record ids); return the groups they are in.
 
-        Orders sharing a number (their own or a cross-reference) with each other or with a
-        stored group end up in one group: a union-find over the batch's orders, numbers and
-        the groups already stored, then one relabelling per join of stored groups.
+        Each stored order is linked to its customer (``customer_id``). Orders sharing a
+        number (their own or a cross-reference) with each other or with a stored group end
+        up in one group: a union-find over the batch's orders, numbers and the groups
+        already stored, then one relabelling per join of stored groups.
         """
         latest = {(o.source, o.external_id): (o, rid) for o, rid in batch}
         refs_of = {
@@ -200,8 +209,13 @@ class SqlOrderSession:
             for ref in refs_of[key]:
                 ref_rows[ref] = {"source": ref[0], "number": ref[1], "order_group": group}
         upsert(self.conn, orders, rows, ("source", "external_id"))
+        link_rows(self.conn, orders, list(latest))
         upsert(self.conn, order_refs, list(ref_rows.values()), ("source", "number"), update=False)
         return set(group_of.values())
+
+    def link_interactions(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Link the stored interactions with these ``(source, external_id)`` to customers."""
+        link_rows(self.conn, interactions, keys)
 
     def put_events(self, rows: Sequence[dict[str, Any]]) -> set[int]:
         """Store event rows (a repeated key replaces its row); return their orders' groups."""

@@ -9,6 +9,7 @@ import attrs
 import sqlalchemy as sa
 
 from crmkit.domain import Identity, utc_now
+from crmkit.store.customer_links import relink_rows
 from crmkit.store.customers import SqlCustomerStore, customer_keys_of, golden_document
 from crmkit.store.records import SqlRecordSession
 from crmkit.store.tables import (
@@ -323,7 +324,9 @@ class SqlResolutionStore:
         then resolves to that customer. Identities and lookup keys are rewritten: all of
         them, or with ``partial`` those of the re-clustered customers only. ``key_rows``
         are ``(key hash, record id)`` of the records' stored keys (:data:`record_keys`).
-        Open review items no longer proposed become ``obsolete``; new ones are added.
+        Open review items no longer proposed become ``obsolete``; new ones are added. The
+        orders and interactions concerning the rewritten customers are linked again to
+        their owners (:mod:`crmkit.store.customer_links`) in the same transaction.
         """
         now = utc_now()
         with self.database.begin() as conn:
@@ -374,6 +377,7 @@ class SqlResolutionStore:
             self._write_review(
                 conn, review, now, scope=partial.identities if partial is not None else None
             )
+            relink_rows(conn, None if partial is None else {*partial.customers, *ids, *aliases})
             session = SqlRecordSession(conn)
             for name, value in state.items():
                 session.set_state(name, value)

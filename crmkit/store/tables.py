@@ -196,7 +196,10 @@ sync_runs = sa.Table(
 """One row per stream per ``crmkit sync``: what it read and stored, and how it ended."""
 
 # Orders, order events and interactions: projections of their source records, rebuilt from
-# them; which customer they belong to is looked up when they are read, never stored.
+# them. Which customer an order or interaction belongs to is its identity's customer, else
+# its phone's, else its e-mail's (lowest id): looked up when the card reads it, and also
+# stored in ``customer_id`` (crmkit.store.customer_links) for the analytics, refreshed when
+# rows are projected and when identity resolution rewrites customers.
 
 order_groups = sa.Table(
     "order_groups",
@@ -232,6 +235,7 @@ orders = sa.Table(
     sa.Column("status_at", Time, nullable=True),
     sa.Column("shipping_address", Json, nullable=True),
     sa.Column("lines", Json, nullable=False),
+    sa.Column("customer_id", Id, nullable=True, index=True),
     sa.UniqueConstraint("source", "external_id"),
     sa.Index(None, "customer_source", "customer_external_id"),
     sa.Index(None, "external_id"),
@@ -291,7 +295,18 @@ interactions = sa.Table(
     sa.Column("order_number", sa.String(255), nullable=True),
     sa.Column("csat", sa.Integer, nullable=True),
     sa.Column("nps", sa.Integer, nullable=True),
+    sa.Column("customer_id", Id, nullable=True),
     sa.UniqueConstraint("source", "external_id"),
     sa.Index(None, "customer_source", "customer_external_id"),
+    # Covers the analytics' per-customer reads: service load, scores, contacts since a time.
+    sa.Index(
+        "ix_interactions_customer_activity",
+        "customer_id",
+        "occurred_at",
+        "channel",
+        "duration_seconds",
+        "csat",
+        "nps",
+    ),
 )
-"""Interactions, one row per ``(source, external_id)``, linked to customers when read."""
+"""Interactions, one row per ``(source, external_id)``; ``customer_id`` the stored link."""

@@ -209,3 +209,37 @@ def test_a_database_from_before_incremental_resolution_upgrades_and_matches_old_
         assert crm.resolve().mode == "unchanged"
     finally:
         crm.close()
+
+
+def test_threads_making_their_first_use_at_once_migrate_once(tmp_path, monkeypatch):
+    """Four threads open the schema of a new SQLite file together: one migration, all at head."""
+    import threading
+
+    db = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    runs = []
+    migrate = Database.migrate
+
+    def counted(self, revision="head"):
+        runs.append(threading.get_ident())
+        migrate(self, revision)
+
+    monkeypatch.setattr(Database, "migrate", counted)
+    start = threading.Barrier(4)
+    failures = []
+
+    def first_use():
+        start.wait()
+        try:
+            db.ensure_schema()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(runs) == 1
+    assert db.current_revision() == packaged_head()
+    db.engine.dispose()
