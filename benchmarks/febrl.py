@@ -307,17 +307,19 @@ def run_crmkit(task: Task) -> Pairs:
     from crmkit.identity.resolver import resolve
 
     loaded = task.prepared if task.prepared is not None else prepare_crmkit(task)
+    pairs: Pairs = set()
     with gc_paused():  # one pause for the whole batch, as crmkit's services run it
         features = extract_batch(loaded, Guards())
         resolution = resolve(features)
-    pairs: Pairs = set()
-    for group in resolution.groups:
-        for x, i in enumerate(group):
-            left = features[i].identity
-            for j in group[x + 1 :]:
-                right = features[j].identity
-                if not task.link or left.source != right.source:
-                    pairs.add(frozenset((left.external_id, right.external_id)))
+        for group in resolution.groups:
+            if len(group) < 2:
+                break  # groups come largest first
+            for x, i in enumerate(group):
+                left = features[i].identity
+                for j in group[x + 1 :]:
+                    right = features[j].identity
+                    if not task.link or left.source != right.source:
+                        pairs.add(frozenset((left.external_id, right.external_id)))
     return pairs
 
 

@@ -22,7 +22,13 @@ from crmkit.domain import (
 from crmkit.errors import CrmkitError, UnknownAdapterError, UnknownCustomerError
 from crmkit.identity.explain import Explanation, explain
 from crmkit.identity.normalize import Normalizer
-from crmkit.plugins import CrmkitPluginManager, collect_adapters, get_plugin_manager
+from crmkit.identity.resolver import ResolverConfig
+from crmkit.plugins import (
+    CrmkitPluginManager,
+    collect_adapters,
+    collect_identifier_kinds,
+    get_plugin_manager,
+)
 from crmkit.schemas import (
     CustomerRecordSchema,
     InteractionRecordSchema,
@@ -59,6 +65,7 @@ if TYPE_CHECKING:
     from crmkit.analytics.value import ValueReport
     from crmkit.config import Config
     from crmkit.domain import Interaction, SourceRecord, TrackedOrder
+    from crmkit.identity.features import IdentifierKinds
     from crmkit.services.calls import CallerCard
     from crmkit.services.card import AttributeDeclaration
     from crmkit.services.orders import ProjectionReport
@@ -110,6 +117,7 @@ class Crmkit:
         self.normalizer = Normalizer(self.hook)
         self.validators = _validators()
         self._adapters: dict[str, type[Adapter]] | None = None
+        self._identifier_kinds: IdentifierKinds | None = None
 
     def __enter__(self) -> Crmkit:
         return self
@@ -137,6 +145,18 @@ class Crmkit:
         if self._adapters is None:
             self._adapters = collect_adapters(self.pm)
         return dict(self._adapters)
+
+    def identifier_kinds(self) -> IdentifierKinds:
+        """Return the identifier kinds that link records on their own, and the checked ones.
+
+        The built-in kinds and those plugins register through ``register_identifier_kinds``.
+        """
+        if self._identifier_kinds is None:
+            self._identifier_kinds = collect_identifier_kinds(self.pm)
+        return self._identifier_kinds
+
+    def _resolver_config(self) -> ResolverConfig:
+        return ResolverConfig(identifier_kinds=self.identifier_kinds())
 
     def adapter(self, name: str, source: str, config: Mapping[str, Any]) -> Adapter:
         """Return adapter ``name`` configured for ``source``; raise if unknown or misconfigured."""
@@ -237,9 +257,11 @@ class Crmkit:
         the matching models. ``regions`` maps a source to the default phone region of its
         numbers; they are remembered for later runs (:meth:`set_source_region`); other
         sources use ``default_region``; a changed region takes effect for all of a source's
-        records with ``full``. Decisions in the journal (merges, unmerges, review answers)
-        always hold. With ``dry_run`` nothing is written; the report says what would merge
-        and split.
+        records with ``full``. The golden records prefer the values of the sources with the
+        higher priority (:meth:`set_source_priority`); a changed priority, or identifier
+        kinds added or removed by a plugin, make the next run full. Decisions in the journal
+        (merges, unmerges, review answers) always hold. With ``dry_run`` nothing is written;
+        the report says what would merge and split.
         """
         for source, region in (regions or {}).items():
             self.set_source_region(source, region)
@@ -251,6 +273,8 @@ class Crmkit:
             self._choose,
             regions=self.source_regions(),
             default_region=self.default_region,
+            config=self._resolver_config(),
+            priorities=self.source_priorities(),
             dry_run=dry_run,
             full=full,
             on_created=(lambda c: notify(customer=c)) if notify else None,
@@ -324,7 +348,9 @@ class Crmkit:
             self.normalizer,
             regions=self.source_regions(),
             default_region=self.default_region,
+            config=self._resolver_config(),
             customers={left.id, right.id},
+            priorities=self.source_priorities(),
         )
         a = inputs.position[left.identities[0]]
         candidates = [inputs.position[i] for i in right.identities if i in inputs.position]

@@ -25,6 +25,7 @@ import pluggy
 
 from crmkit import hookspecs
 from crmkit.errors import PluginError
+from crmkit.identity.features import IdentifierKinds
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -43,6 +44,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "crmkit.builtins.survivorship",
     "crmkit.builtins.orders",
     "crmkit.builtins.calls",
+    "crmkit.builtins.identifiers",
 )
 
 
@@ -258,3 +260,29 @@ def collect_adapters(pm: CrmkitPluginManager) -> dict[str, type[Adapter]]:
 
         impl.function(*[register for _ in impl.argnames])
     return adapters
+
+
+def collect_identifier_kinds(pm: CrmkitPluginManager) -> IdentifierKinds:
+    """Call ``register_identifier_kinds`` on every plugin; return the kinds they register.
+
+    Kinds are read as the normaliser stores them (trimmed, lower case). A kind is checked
+    when any plugin registers it with ``checked=True``. A kind that is not a non-empty
+    string is refused with a :class:`PluginError`, recorded in ``pm.problems`` (the kinds
+    the plugin registered before it stay registered).
+    """
+    strong_kinds: set[str] = set()
+    checked_kinds: set[str] = set()
+    for impl in pm.hook.register_identifier_kinds.get_hookimpls():
+
+        def register(kind: object, *, checked: bool = False, owner: str = impl.plugin_name) -> None:
+            if not isinstance(kind, str) or not kind.strip():
+                raise PluginError(
+                    owner, "register_identifier_kinds", f"not an identifier kind: {kind!r}"
+                )
+            name = kind.strip().lower()
+            strong_kinds.add(name)
+            if checked:
+                checked_kinds.add(name)
+
+        impl.function(*[register for _ in impl.argnames])
+    return IdentifierKinds(strong=frozenset(strong_kinds), checked=frozenset(checked_kinds))

@@ -181,6 +181,50 @@ def test_hook_normalize_identifier(fixture_plugin, open_crm):
     assert crm.find_customers(identifier=("okpo", "00 19 63 52")) == [good]
 
 
+class ClubKinds:
+    """Registers a club number (unchecked) and a member id (checked), then a bad kind."""
+
+    @crmkit.hookimpl
+    def register_identifier_kinds(self, register):
+        """Declare ``club_no``, a checked ``member_id`` and an empty, refused kind."""
+        register("club_no")
+        register(" Member_ID ", checked=True)
+        register("")
+
+
+def kinds_of_customers(crm):
+    """Return every customer's identities, sorted."""
+    return sorted(sorted(str(i) for i in c.identities) for c in crm.customers())
+
+
+def test_hook_register_identifier_kinds(open_crm):
+    """A registered kind links records on its own; a checked one keeps two values apart."""
+    anna = [
+        {"external_id": "b-1", "name": "Анна", "emails": ["anna.s@mail.ru"],
+         "identifiers": {"club_no": "5127"}},
+        {"external_id": "r-1", "name": "Смирнова А. В.", "phones": ["+7 916 200-30-40"],
+         "identifiers": {"club_no": "5127"}},
+    ]  # fmt: skip
+    petr = [
+        {"external_id": f"p-{n}", "name": "Иванов Пётр Сергеевич", "phones": ["+7 916 555-12-34"],
+         "identifiers": {"member_id": member}}
+        for n, member in ((1, "A-1"), (2, "B-2"))
+    ]  # fmt: skip
+    plain, plugged = open_crm(), open_crm(ClubKinds())
+    for crm in (plain, plugged):
+        crm.ingest_customers("shop", anna, resolve=False)
+        crm.ingest_customers("pos", petr)
+    assert kinds_of_customers(plain) == [["pos/p-1", "pos/p-2"], ["shop/b-1"], ["shop/r-1"]]
+    assert kinds_of_customers(plugged) == [["pos/p-1"], ["pos/p-2"], ["shop/b-1", "shop/r-1"]]
+    kinds = plugged.identifier_kinds()
+    assert {"club_no", "member_id", "inn"} <= kinds.strong
+    assert "member_id" in kinds.checked
+    assert "club_no" not in kinds.checked
+    [problem] = plugged.pm.problems
+    assert problem.hook == "register_identifier_kinds"
+    assert problem.error.endswith("not an identifier kind: ''")
+
+
 def test_hook_normalize_name(fixture_plugin):
     """The plugin's key drops the legal form for organisations; persons use the built-in."""
     pm = get_plugin_manager(entrypoints=False, extra=(fixture_plugin("crmkit_fixture_locale"),))
@@ -710,6 +754,7 @@ def test_crmkit_plugins_all_includes_the_built_ins(cli_group):
         "crmkit.builtins.survivorship",
         "crmkit.builtins.orders",
         "crmkit.builtins.calls",
+        "crmkit.builtins.identifiers",
     }
     assert all(p["builtin"] for p in every["plugins"])
 

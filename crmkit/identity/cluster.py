@@ -19,7 +19,8 @@ Records that only say how to reach someone (a caller's phone, a buyer's e-mail: 
 clustering; :meth:`Clusterer.attach_lookups` attaches each to the one customer its contact
 points lead to, or to none when they lead to several (a household's home phone, a
 switchboard). Last, :meth:`Clusterer.join_by_name` treats a name that exactly one other
-customer bears as a lookup key for records that say little besides it.
+customer bears (or several that nothing tells apart) as a lookup key for records that say
+little besides it.
 """
 
 from __future__ import annotations
@@ -133,14 +134,20 @@ class _Cluster:
 class _Clusters(dict[int, _Cluster]):
     """The clusters by root, each made on first use (most records stay alone)."""
 
-    def __init__(self, features: Sequence[Features], lookups: frozenset[int]) -> None:
+    def __init__(
+        self,
+        features: Sequence[Features],
+        lookups: frozenset[int],
+        checked: frozenset[str] = CHECKED_IDENTIFIERS,
+    ) -> None:
         super().__init__()
         self.features = features
         self.lookups = lookups
+        self.checked = checked
 
     def __missing__(self, position: int) -> _Cluster:
         f = self.features[position]
-        ids = {k: {v} for k, v in f.identifiers if k in CHECKED_IDENTIFIERS}
+        ids = {k: {v} for k, v in f.identifiers if k in self.checked}
         births = {f.birth_date} if f.birth_date is not None and f.person_like else set()
         names = [f.person] if f.person is not None and f.person_like else []
         kind = _kind_of(f)
@@ -177,12 +184,13 @@ class Clusterer:
         must_link: Iterable[tuple[int, int]] = (),
         cannot_link: Iterable[tuple[int, int]] = (),
         lookups: frozenset[int] = frozenset(),
+        checked: frozenset[str] = CHECKED_IDENTIFIERS,
     ) -> None:
         self.features = features
         self.thresholds = thresholds
         self.lookups = lookups
         self.parent = list(range(len(features)))
-        self.clusters = _Clusters(features, lookups)
+        self.clusters = _Clusters(features, lookups, checked)
         self.cannot: dict[int, set[int]] = defaultdict(set)
         for a, b in cannot_link:
             self.cannot[a].add(b)
@@ -445,8 +453,10 @@ class Clusterer:
         alone) and no constraint forbids it.
         ``name_keys[i]`` is ``(keys record i bears, keys it searches)``: a family name with
         the given name or its initial, or a firm's name. A name borne by several customers
-        (namesakes, same-name firms) joins nothing. ``sizes`` gives how many records bear a
-        name in the whole store, when only some of them are being clustered.
+        (namesakes, same-name firms) joins nothing, unless nothing tells those customers
+        apart: then they are the pieces of one customer that only its name connects.
+        ``sizes`` gives how many records bear a name in the whole store, when only some of
+        them are being clustered.
         """
         self._name_sizes = sizes or {}
         holders: dict[str, set[int]] = defaultdict(set)
@@ -454,8 +464,20 @@ class Clusterer:
             if position not in self.lookups:
                 for key in borne:
                     holders[key].add(position)
+
+        known: dict[tuple[int, int, int, int], bool] = {}
+
+        def alike(a: int, b: int) -> bool:
+            """Return True when nothing tells customers ``a`` and ``b`` apart (memoised)."""
+            key = (a, b, len(self.clusters[a].members), len(self.clusters[b].members))
+            found = known.get(key)
+            if found is None:
+                edges = [] if self.conflict(a, b) else self._cross_edges(a, b, edge_for, -1)
+                found = known[key] = bool(edges) and all(acceptable(e) for e in edges)
+            return found
+
         for position, (_, keys) in enumerate(name_keys):
-            target = self._name_target(position, keys, holders, sparse) if keys else None
+            target = self._name_target(position, keys, holders, sparse, alike) if keys else None
             if target is None:
                 continue
             edges = self._cross_edges(self.find(position), target, edge_for, include=position)
@@ -472,8 +494,14 @@ class Clusterer:
         keys: tuple[str, ...],
         holders: dict[str, set[int]],
         sparse: Callable[[int], bool],
+        alike: Callable[[int, int], bool],
     ) -> int | None:
-        """Return the one other customer bearing the name ``position`` searches, or None."""
+        """Return the one other customer bearing the name ``position`` searches, or None.
+
+        Several customers bearing it are one when each pair of them is ``alike`` (nothing
+        tells them apart: the pieces of one customer that its name alone connects): the
+        largest is the target, and the others join it in turn.
+        """
         root = self.find(position)
         if position in self.lookups and len(self.clusters[root].members) > 1:
             return None  # a lookup already attached by its phone or e-mail
@@ -488,6 +516,10 @@ class Clusterer:
                 for other in others
                 if not any(names_conflict(person, n) for n in self.clusters[other].names)
             }
+        if 1 < len(others) <= MAX_NAMESAKES and all(
+            alike(x, y) for x in others for y in others if x < y
+        ):
+            others = {max(others, key=lambda o: (self.clusters[o].weight, -o))}
         target = others.pop() if len(others) == 1 else None
         if target is None:
             return None

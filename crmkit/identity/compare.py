@@ -24,6 +24,7 @@ from crmkit.identity.persons import (
     PersonName,
     compare_person_names,
     given_name_forms,
+    given_name_initials,
     is_known_given_name,
 )
 from crmkit.identity.text import latin_key
@@ -95,9 +96,15 @@ class Comparison:
 
 @attrs.define
 class CompareContext:
-    """What comparisons may know beyond the two records: which keys are over-shared."""
+    """What comparisons may know beyond the two records.
+
+    ``untrusted_keys``: the keys shared by more parties than the fan-out cap;
+    ``checked_identifiers``: the identifier kinds with check digits, where two different
+    values are two parties (by default the built-in :data:`CHECKED_IDENTIFIERS`).
+    """
 
     untrusted_keys: set[str] = attrs.field(factory=set)
+    checked_identifiers: frozenset[str] = CHECKED_IDENTIFIERS
 
     def trusted(self, key: str) -> bool:
         """Return True when ``key`` is not shared by more parties than the fan-out cap."""
@@ -117,9 +124,11 @@ IDENTIFIER_LEVELS = ("null", "same_checked", "same", "close", "differs", "confli
 def compare_identifier(a: Features, b: Features, ctx: CompareContext) -> int:
     """Levels: null, same_checked, same, close, differs, conflict.
 
-    Over INN, OGRN, VAT, SNILS and national ids (never a KPP).
+    Over the strong identifiers: INN, OGRN, VAT, SNILS, national ids and the kinds plugins
+    register (never a KPP).
 
-    ``same_checked``: a shared identifier with check digits (INN, OGRN, VAT, SNILS): one
+    ``same_checked``: a shared identifier with check digits (INN, OGRN, VAT, SNILS, and the
+    checked kinds of ``ctx.checked_identifiers``): one
     taxpayer. ``same``: a shared identifier without (a national id, a passport). ``close``:
     one typo apart, only for identifiers without check digits. ``conflict``: two different
     valid values of a checked identifier — two different taxpayers, however alike the values.
@@ -132,7 +141,7 @@ def compare_identifier(a: Features, b: Features, ctx: CompareContext) -> int:
         other = b.identifier(kind)
         if other is None:
             continue
-        checked = kind in CHECKED_IDENTIFIERS
+        checked = kind in ctx.checked_identifiers
         if other == value:
             if ctx.trusted(f"id:{kind}:{value}"):
                 return 1 if checked else 2
@@ -327,6 +336,27 @@ def _initials_agree(a: PersonName, b: PersonName) -> bool:
     return True
 
 
+def _diminutive_initial(a: PersonName, b: PersonName) -> bool:
+    """Return True when one name's only initial is that of a diminutive of the other's given name.
+
+    ``Карпов К. Р.`` for Николай Русланович (Коля), ``Калинина Ж.`` for Евгения (Женя):
+    the initials agree otherwise (the patronymic's, where both have one).
+    """
+    if not a.family or not b.family or _jw(a.family, b.family) < 0.92:  # noqa: PLR2004
+        return False
+    full, initials = (a, b) if a.given and not b.given else (b, a)
+    if not full.given or initials.given or not initials.initials:
+        return False
+    patronymic, written = _initial_of(full, 1), _initial_of(initials, 1)
+    if (
+        patronymic
+        and written
+        and _INITIAL_CLASS.get(patronymic, patronymic) != _INITIAL_CLASS.get(written, written)
+    ):
+        return False
+    return any(initials.initials[0] in given_name_initials(g) for g in given_keys(full))
+
+
 def _patronymics_differ(a: PersonName, b: PersonName) -> bool:
     return bool(a.patronymic and b.patronymic and _jw(a.patronymic, b.patronymic) < 0.9)  # noqa: PLR2004
 
@@ -383,6 +413,8 @@ def _given_differs_level(a: PersonName, b: PersonName) -> int:
             return _CLOSE  # Михаил / Michael
     if _initials_agree(a, b):
         return _CLOSE  # Arkhipov Y. Y. / Архипов Евгений Юрьевич
+    if _diminutive_initial(a, b):
+        return _UNSURE  # Карпов К. Р. / Карпов Николай Русланович (Коля)
     return _UNSURE if a.family == b.family and _given_uncertain(a, b) else _GIVEN_DIFFERS
 
 

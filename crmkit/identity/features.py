@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import hashlib
 import re
 from typing import TYPE_CHECKING
 
@@ -45,12 +46,14 @@ if TYPE_CHECKING:
     from crmkit.identity.normalize import NormalizedFacts
 
 __all__ = [
+    "BUILTIN_IDENTIFIER_KINDS",
     "CHECKED_IDENTIFIERS",
     "ORGANIZATION",
     "PERSON",
     "SOLE_TRADER",
     "STRONG_IDENTIFIERS",
     "Features",
+    "IdentifierKinds",
     "canonical_email",
     "extract_batch",
     "extract_features",
@@ -71,6 +74,36 @@ STRONG_IDENTIFIERS = frozenset(
 #: Identifier kinds with check digits: two different valid values are two different parties,
 #: however alike (a typo would not have passed the check).
 CHECKED_IDENTIFIERS = frozenset({"inn", "ogrn", "ogrnip", "vat", "snils"})
+
+
+@attrs.frozen
+class IdentifierKinds:
+    """The identifier kinds that identify a party on their own, and which of them are checked.
+
+    ``strong``: records sharing a value of one of these kinds become candidates (blocking
+    key ``id:KIND:VALUE``) and the shared value is identifier evidence. ``checked``: kinds
+    with check digits, where two different valid values are two different parties (a
+    cannot-link); every checked kind is strong. The defaults are crmkit's built-in kinds
+    (:data:`STRONG_IDENTIFIERS`, :data:`CHECKED_IDENTIFIERS`); a plugin manager's kinds come
+    from the ``register_identifier_kinds`` hook
+    (:func:`crmkit.plugins.collect_identifier_kinds`).
+    """
+
+    strong: frozenset[str] = STRONG_IDENTIFIERS
+    checked: frozenset[str] = CHECKED_IDENTIFIERS
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "strong", frozenset(self.strong) | frozenset(self.checked))
+        object.__setattr__(self, "checked", frozenset(self.checked))
+
+    def fingerprint(self) -> str:
+        """Return a short stable digest of the kinds (stored with a run's blocking keys)."""
+        text = ",".join(sorted(self.strong)) + ";" + ",".join(sorted(self.checked))
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+#: crmkit's built-in identifier kinds, what pure library callers get by default.
+BUILTIN_IDENTIFIER_KINDS = IdentifierKinds()
 
 # Addresses: words that say what kind of street or unit a number is, in Russian (as latin
 # keys, so that Cyrillic and transliterated spellings agree) and in English.
@@ -106,6 +139,18 @@ _SKIPPED_ADDRESS_WORDS = _STREET_WORDS | _UNIT_WORDS | _PLACE_WORDS
 _ORG_FORMS_OF_PERSON = frozenset({"IP", "KFH"})
 
 
+def _strong(
+    identifiers: tuple[tuple[str, str], ...], kinds: frozenset[str]
+) -> tuple[tuple[str, str], ...]:
+    """Return the identifiers of the kinds in ``kinds`` (those that identify a party)."""
+    return tuple((k, v) for k, v in identifiers if k in kinds)
+
+
+def _builtin_strong(features: Features) -> tuple[tuple[str, str], ...]:
+    """Return the identifiers of ``features`` of crmkit's built-in strong kinds."""
+    return _strong(features.identifiers, STRONG_IDENTIFIERS)
+
+
 @attrs.frozen(slots=True, eq=False)
 class Features:
     """The matching features of one record: everything the comparisons look at.
@@ -114,9 +159,12 @@ class Features:
     normal form; collections are sorted tuples (smaller than sets: there are millions).
     ``phones`` and ``emails`` hold only values that may identify a party: placeholders are
     dropped, role mailboxes (``info@``) are set apart in
-    ``role_emails`` and free-mail domains never appear in ``domains``. ``person_like``,
-    ``org_like``, ``party`` (person, organization, sole trader or None), ``org`` (the firm's
-    name key), ``strong_identifiers`` and ``is_lookup`` are derived at construction.
+    ``role_emails`` and free-mail domains never appear in ``domains``.
+    ``strong_identifiers`` are the identifiers of the kinds that identify a party on their
+    own (by default the built-in :data:`STRONG_IDENTIFIERS`; :func:`extract_features` picks
+    them by its ``kinds``). ``person_like``, ``org_like``, ``party`` (person, organization,
+    sole trader or None), ``org`` (the firm's name key) and ``is_lookup`` are derived at
+    construction.
     """
 
     identity: Identity
@@ -136,12 +184,14 @@ class Features:
     street: str | None = None
     house: str | None = None
     unit: str | None = None
+    strong_identifiers: tuple[tuple[str, str], ...] = attrs.field(
+        default=attrs.Factory(_builtin_strong, takes_self=True)
+    )
 
     # Derived once, at construction (comparisons read them for every candidate pair).
     person_like: bool = attrs.field(init=False, default=False)
     org_like: bool = attrs.field(init=False, default=False)
     party: str | None = attrs.field(init=False, default=None)
-    strong_identifiers: tuple[tuple[str, str], ...] = attrs.field(init=False, default=())
     is_lookup: bool = attrs.field(init=False, default=False)
     org: str | None = attrs.field(init=False, default=None)
 
@@ -158,8 +208,6 @@ class Features:
         if self.kind == ORGANIZATION and self.sole_trader:
             party = SOLE_TRADER
         derive(self, "party", party)
-        strong = tuple((k, v) for k, v in self.identifiers if k in STRONG_IDENTIFIERS)
-        derive(self, "strong_identifiers", strong)
         derive(self, "org", (self.org_name.core or None) if self.org_name is not None else None)
         derive(self, "is_lookup", self._lookup())
 
@@ -356,9 +404,17 @@ def _name_features(
 
 
 def extract_features(
-    identity: Identity, facts: PartyFacts, normal: NormalizedFacts, guards: Guards
+    identity: Identity,
+    facts: PartyFacts,
+    normal: NormalizedFacts,
+    guards: Guards,
+    kinds: IdentifierKinds = BUILTIN_IDENTIFIER_KINDS,
 ) -> Features:
-    """Return the matching features of one record; guarded values are set apart or dropped."""
+    """Return the matching features of one record; guarded values are set apart or dropped.
+
+    ``kinds`` says which identifier kinds identify a party on their own (the record's
+    ``strong_identifiers``); by default crmkit's built-in kinds.
+    """
     identifiers = {
         k: v for k, v in normal.identifiers.items() if v and not guards.is_placeholder(v)
     }
@@ -377,6 +433,7 @@ def extract_features(
         city = _city_key(address.city) if address.city else None
         if address.line:
             street, house, unit = _address_parts(address.line, city)
+    ordered = tuple(sorted(identifiers.items()))
     return Features(
         identity=identity,
         kind=kind,
@@ -388,13 +445,14 @@ def extract_features(
         emails=emails,
         role_emails=role,
         domains=domains,
-        identifiers=tuple(sorted(identifiers.items())),
+        identifiers=ordered,
         birth_date=facts.birth_date,
         postcode=postcode or None,
         city=city,
         street=street,
         house=house,
         unit=unit,
+        strong_identifiers=_strong(ordered, kinds.strong),
     )
 
 
@@ -448,10 +506,13 @@ def gc_paused() -> Iterator[None]:
 
 
 def extract_batch(
-    records: Iterable[tuple[Identity, PartyFacts, NormalizedFacts]], guards: Guards
+    records: Iterable[tuple[Identity, PartyFacts, NormalizedFacts]],
+    guards: Guards,
+    kinds: IdentifierKinds = BUILTIN_IDENTIFIER_KINDS,
 ) -> list[Features]:
     """Return the features of many records (the collector paused meanwhile)."""
     with gc_paused():
         return [
-            extract_features(identity, facts, normal, guards) for identity, facts, normal in records
+            extract_features(identity, facts, normal, guards, kinds)
+            for identity, facts, normal in records
         ]

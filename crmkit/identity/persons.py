@@ -34,6 +34,7 @@ __all__ = [
     "compare_person_names",
     "gender_hint",
     "given_name_forms",
+    "given_name_initials",
     "is_known_given_name",
     "parse_person_name",
 ]
@@ -88,6 +89,24 @@ def given_name_forms(text: str) -> frozenset[str]:
     key = latin_key(text)
     known = _FORMS.get(key)
     return frozenset(full for full, _ in known) if known else frozenset((key,))
+
+
+@functools.cache
+def _initials_by_full_name() -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for spelling, entries in _FORMS.items():
+        for full, _ in entries:
+            found.setdefault(full, {full[:1]}).add(spelling[:1])
+    return {full: frozenset(letters) for full, letters in found.items()}
+
+
+def given_name_initials(full: str) -> frozenset[str]:
+    """Return the initials (latin keys' first letters) a full given name is written with.
+
+    Its own and its diminutives' and variants': ``nikolai`` → ``{"n", "k"}`` (Коля),
+    ``evgeniia`` → ``{"e", "z"}`` (Женя). A name crmkit does not know has its own initial.
+    """
+    return _initials_by_full_name().get(full, frozenset(full[:1]))
 
 
 # --- tokens ---------------------------------------------------------------------------------

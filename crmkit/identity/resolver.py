@@ -15,7 +15,9 @@ The stages:
    given name, patronymic or sex is a household, not one person; two birth dates that are
    not one date mistyped are two people; two firms with different names are two firms
    unless an identifier says otherwise — and one rule that links whatever the score: the
-   same valid INN is the same taxpayer (a firm's branches are one customer);
+   same valid INN is the same taxpayer (a firm's branches are one customer); one full name
+   at one home (a shared home landline or flat) with no field against it is one person,
+   which lifts the pair to the merge threshold (:meth:`Scorer.one_home`);
 4. scoring (:mod:`crmkit.identity.scoring`): Fellegi–Sunter models fitted by EM without
    labels on the pairs the rules leave open, one per pair class (two people, two firms,
    anything else: what a shared landline or address says depends on whether the parties
@@ -58,11 +60,12 @@ from crmkit.identity.compare import (
     given_keys,
 )
 from crmkit.identity.features import (
-    CHECKED_IDENTIFIERS,
+    BUILTIN_IDENTIFIER_KINDS,
     ORGANIZATION,
     PERSON,
     SOLE_TRADER,
     Features,
+    IdentifierKinds,
     gc_paused,
 )
 from crmkit.identity.guards import Guards
@@ -86,6 +89,8 @@ __all__ = [
 DECISIVE_LOG_ODDS = 30.0
 #: A level whose weight is below this speaks clearly against a match.
 CONTRADICTION = -1.0
+#: The rule that links one person's full name at one home (see :meth:`Scorer.one_home`).
+ONE_HOME = "one name at one home"
 #: A lone record with at most this many facts besides its name may join by its name.
 SPARSE_FACTS = 1
 
@@ -125,13 +130,26 @@ class Scope:
 
 @attrs.define
 class ResolverConfig:
-    """Settings of the matching pipeline; the defaults suit Russian B2B and B2C data."""
+    """Settings of the matching pipeline; the defaults suit Russian B2B and B2C data.
+
+    ``identifier_kinds``: which identifier kinds link on their own and which of them have
+    check digits (built-in by default; a plugin manager's come from
+    ``register_identifier_kinds``). The features must have been extracted with the same
+    kinds.
+    """
 
     thresholds: Thresholds = attrs.field(factory=Thresholds)
     guards: Guards = attrs.field(factory=Guards)
     max_block: int = DEFAULT_MAX_BLOCK
     window: int = DEFAULT_WINDOW
     em_iterations: int = 60
+    identifier_kinds: IdentifierKinds = BUILTIN_IDENTIFIER_KINDS
+
+    def context(self, untrusted: set[str]) -> CompareContext:
+        """Return the comparison context of a run whose over-shared keys are ``untrusted``."""
+        return CompareContext(
+            untrusted_keys=untrusted, checked_identifiers=self.identifier_kinds.checked
+        )
 
 
 def pair_class(a: Features, b: Features) -> str:
@@ -149,8 +167,15 @@ class Scorer:
     """Compares record pairs with a set of comparisons and scores them with the models."""
 
     def __init__(
-        self, comparisons: Sequence[Comparison], context: CompareContext, models: PairModels
+        self,
+        comparisons: Sequence[Comparison],
+        context: CompareContext,
+        models: PairModels,
+        thresholds: Thresholds | None = None,
     ) -> None:
+        #: The log-odds :meth:`make_edge` gives a pair :meth:`one_home` links: the merge
+        #: threshold.
+        self.home_log_odds = probability_log_odds((thresholds or Thresholds()).merge)
         self.comparisons = tuple(comparisons)
         self.functions = tuple(c.function for c in self.comparisons)
         self.context = context
@@ -167,11 +192,15 @@ class Scorer:
         self._name = find("person_name")
         self._birth = find("birth_date")
         self._org = find("org_name")
+        self._phone = find("phone")
+        self._address = find("address")
+        self._homes: dict[tuple[str, tuple[int, ...]], bool] = {}
         self._names = {i for i, c in enumerate(self.comparisons) if c.is_name}
 
     def reset(self) -> None:
         """Forget cached scores (after the models changed)."""
         self._cache.clear()
+        self._homes.clear()
 
     def pattern(self, a: Features, b: Features) -> tuple[int, ...]:
         """Return the comparison levels of the pair ``(a, b)``."""
@@ -259,7 +288,8 @@ class Scorer:
         whatever the other fields say, unless it is over-shared (over the fan-out cap).
         """
         for kind, value in a.strong_identifiers:
-            shared = kind in CHECKED_IDENTIFIERS and b.identifier(kind) == value
+            checked = kind in self.context.checked_identifiers
+            shared = checked and b.identifier(kind) == value
             if shared and self.context.trusted(f"id:{kind}:{value}"):
                 return kind
         return None
@@ -286,19 +316,48 @@ class Scorer:
         if verdict.decisive:
             odds = max(odds, DECISIVE_LOG_ODDS)
             rule = f"same {(self.decisive(a, b) or 'identifier').upper()}"
+        elif verdict.veto is None and self.one_home(kind, pattern):
+            odds = max(odds, self.home_log_odds)
+            rule = ONE_HOME
         return Edge(
             i, j, odds, pattern, verdict.veto, rule, kind, verdict.identified, verdict.personal
+        )
+
+    def one_home(self, kind: str, pattern: tuple[int, ...]) -> bool:
+        """Return True for two people with one full name who share a home and nothing against.
+
+        A household shares its home phone and flat, and the rules tell its members apart by
+        their given names, patronymics and sexes: a full name (family and given name) that
+        agrees, with a home landline or the flat in common and no field speaking against a
+        match, is one person — however common the name, a namesake does not share the home.
+        """
+        if kind != PERSON or not pattern:
+            return False
+        key = (kind, pattern)
+        found = self._homes.get(key)
+        if found is None:
+            name = self._level(self._name, pattern)
+            phone = self._level(self._phone, pattern)
+            address = self._level(self._address, pattern)
+            found = self._homes[key] = (
+                name in {"exact", "strong"}
+                and (phone == "shared_home" or address == "same_unit")
+                and not self._contradicted(kind, pattern)
+            )
+        return found
+
+    def _contradicted(self, kind: str, pattern: tuple[int, ...]) -> bool:
+        weights = self.models[kind].level_weight
+        return any(
+            level and i not in self._names and weights(i, level) < CONTRADICTION
+            for i, level in enumerate(pattern)
         )
 
     def contradicts(self, edge: Edge) -> bool:
         """Return True when a field other than the name speaks clearly against a match."""
         if not edge.pattern:
             return False
-        weights = self.models[edge.pair_class].level_weight
-        return any(
-            level and i not in self._names and weights(i, level) < CONTRADICTION
-            for i, level in enumerate(edge.pattern)
-        )
+        return self._contradicted(edge.pair_class, edge.pattern)
 
     def corroborated(self, edge: Edge) -> bool:
         """Return True when a field other than the name speaks for the match.
@@ -435,13 +494,15 @@ def _name_keys(f: Features) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
     A person (or sole trader) with a given name bears ``family:given`` and is found by an
     initial-only lookup (``Petrov I.``) under ``family:initial``; a record with initials
-    only bears ``family:initial`` and searches both. A firm bears and searches its name.
+    only bears ``family:initial`` and searches both. A firm bears and searches its name; a
+    record of unknown kind named by one word or a firm's name without its legal form (a
+    caller-id such as ``METALLIST``) bears nothing and searches that firm's name.
     """
     person = f.person
     if person is not None and f.person_like and person.family:
         initial = (person.given or person.initials or "")[:1]
         if not initial:
-            return (), ()
+            return (), ((f"o:{f.org}",) if f.kind is None and f.org else ())
         spaces = ("t",) if f.sole_trader else ("p",) if f.kind == PERSON else ("p", "t")
         by_initial = [f"{space}:{person.family}:{initial}" for space in spaces]
         full_by_initial = [f"{key}*" for key in by_initial]
@@ -495,7 +556,7 @@ def concerned_records(
         sizes=scope.sizes,
         untrusted=scope.untrusted,
     )
-    scorer = Scorer(comparisons, CompareContext(untrusted_keys=index.untrusted), models)
+    scorer = Scorer(comparisons, config.context(index.untrusted), models, config.thresholds)
     review_at = probability_log_odds(config.thresholds.review)
     bearers = _name_bearers(known)
     found: set[int] = set()
@@ -613,9 +674,9 @@ def _resolve(
         sizes=scope.sizes,
         untrusted=scope.untrusted,
     )
-    context = CompareContext(untrusted_keys=index.untrusted)
+    context = config.context(index.untrusted)
     fitted = models or PairModels.from_priors(comparisons)
-    scorer = Scorer(comparisons, context, fitted)
+    scorer = Scorer(comparisons, context, fitted, config.thresholds)
     functions = scorer.functions
     # Patterns are interned: each pair keeps a small integer, not a tuple. Pairs whose class
     # a domain rule settles (vetoed: a non-match; the same INN: a match) are counted apart.
@@ -655,7 +716,12 @@ def _resolve(
         scorer.reset()
     review_at = probability_log_odds(config.thresholds.review)
     odds = [scorer.log_odds(kind, pattern) for kind, _, _, pattern in keys]
-    wanted = [odds[k] >= review_at or verdicts[k].decisive for k in range(len(keys))]
+    wanted = [
+        odds[k] >= review_at
+        or verdicts[k].decisive
+        or (verdicts[k].veto is None and scorer.one_home(keys[k][0], keys[k][3]))
+        for k in range(len(keys))
+    ]
     edges = [
         scorer.make_edge(i, j, features[i], features[j], keys[k][0], keys[k][3], odds[k])
         for i, j, k in zip(left, right, ids, strict=True)
@@ -668,6 +734,7 @@ def _resolve(
         must_link=must_link,
         cannot_link=cannot_link,
         lookups=lookups,
+        checked=config.identifier_kinds.checked,
     )
 
     def edge_for(i: int, j: int) -> Edge:

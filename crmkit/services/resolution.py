@@ -25,7 +25,13 @@ from crmkit.identity.blocking import DEFAULT_MAX_BLOCK, BlockIndex, key_hash
 from crmkit.identity.cluster import MAX_NAME_HOLDERS
 from crmkit.identity.compare import BUILTIN_COMPARISONS
 from crmkit.identity.explain import explain
-from crmkit.identity.features import Features, extract_features, gc_paused
+from crmkit.identity.features import (
+    BUILTIN_IDENTIFIER_KINDS,
+    Features,
+    IdentifierKinds,
+    extract_features,
+    gc_paused,
+)
 from crmkit.identity.guards import Guards
 from crmkit.identity.normalize import Normalizer
 from crmkit.identity.resolver import (
@@ -61,6 +67,13 @@ LAST_DECISION_STATE = "resolution:last_decision_id"
 KEYS_STATE = "resolution:record_keys"
 #: The keys found over-shared (a switchboard, a business centre's mailbox), as JSON.
 UNTRUSTED_STATE = "resolution:untrusted_keys"
+#: The fingerprint of the identifier kinds the stored blocking keys were made with
+#: (:meth:`~crmkit.identity.features.IdentifierKinds.fingerprint`): when a plugin adds or
+#: removes kinds, the next run is full. Missing: the built-in kinds.
+KINDS_STATE = "resolution:identifier_kinds"
+#: The source priorities the stored golden records were chosen with, as JSON (sources of
+#: priority 0 left out): when they change, the next run is full. Missing: none.
+PRIORITIES_STATE = "resolution:source_priorities"
 #: An incremental run re-clusters every customer holding a key of a changed record when
 #: at most this many records carry the key (a wider key is searched by neighbourhood).
 PULL_LIMIT = max(DEFAULT_MAX_BLOCK, MAX_NAME_HOLDERS)
@@ -113,12 +126,14 @@ class InputLoader:
         regions: dict[str, str],
         default_region: str | None,
         priorities: dict[str, int] | None = None,
+        kinds: IdentifierKinds = BUILTIN_IDENTIFIER_KINDS,
     ) -> None:
         self.validator = validator
         self.normalizer = normalizer
         self.regions = regions
         self.default_region = default_region
         self.priorities = priorities or {}
+        self.kinds = kinds
         self.guards = Guards()
         self.skipped = 0
 
@@ -149,7 +164,9 @@ class InputLoader:
                     )
                 )
                 inputs.record_ids.append(record.id)
-                features.append(extract_features(record.identity, facts, normal, self.guards))
+                features.append(
+                    extract_features(record.identity, facts, normal, self.guards, self.kinds)
+                )
         return inputs, features
 
 
@@ -161,14 +178,20 @@ def load_inputs(
     regions: dict[str, str],
     default_region: str | None,
     priorities: dict[str, int] | None = None,
+    kinds: IdentifierKinds = BUILTIN_IDENTIFIER_KINDS,
 ) -> tuple[Inputs, list[Features], int]:
-    """Return every current record's inputs, their features, and how many no longer load."""
+    """Return every current record's inputs, their features, and how many no longer load.
+
+    ``priorities`` are the sources' survivorship priorities; ``kinds`` the identifier kinds
+    that link on their own.
+    """
     loader = InputLoader(
         validator,
         normalizer,
         regions=regions,
         default_region=default_region,
         priorities=priorities,
+        kinds=kinds,
     )
     inputs, features = loader.load(store.current_records())
     return inputs, features, loader.skipped
@@ -258,6 +281,7 @@ def compute(
     default_region: str | None = None,
     config: ResolverConfig | None = None,
     customers: Collection[int] | None = None,
+    priorities: dict[str, int] | None = None,
 ) -> tuple[Inputs, Resolution, int]:
     """Run the matching pipeline over the stored records; write nothing.
 
@@ -267,20 +291,23 @@ def compute(
     :class:`Resolution` and how many records no longer load.
     """
     settings = RunSettings(
-        validator, normalizer, regions or {}, default_region, config or ResolverConfig()
+        validator,
+        normalizer,
+        regions or {},
+        default_region,
+        config or ResolverConfig(),
+        priorities or {},
     )
     model = store.state(MODEL_STATE)
+    loader = settings.loader()
     if customers is not None and model:
-        loader = settings.loader()
         inputs, features = loader.load(store.records_of_customers(customers))
         models = PairModels.from_dict(BUILTIN_COMPARISONS, json.loads(model))
         scope = _scope(store, settings, features, _stored_untrusted(store))
-        skipped = loader.skipped
     else:
-        inputs, features, skipped = load_inputs(
-            store, validator, normalizer, regions=regions or {}, default_region=default_region
-        )
+        inputs, features = loader.load(store.current_records())
         models, scope = None, None
+    skipped = loader.skipped
     must, cannot, labelled = constraints(store.decisions(), inputs.position)
     resolution = resolve(
         features,
@@ -296,13 +323,18 @@ def compute(
 
 @attrs.frozen
 class RunSettings:
-    """How a run reads records and resolves them (shared by full and incremental runs)."""
+    """How a run reads records and resolves them (shared by full and incremental runs).
+
+    ``priorities``: each source's survivorship priority (higher wins, 0 when not given);
+    the identifier kinds that link on their own are ``config.identifier_kinds``.
+    """
 
     validator: RecordValidator
     normalizer: Normalizer
     regions: dict[str, str] = attrs.field(factory=dict)
     default_region: str | None = None
     config: ResolverConfig = attrs.field(factory=ResolverConfig)
+    priorities: dict[str, int] = attrs.field(factory=dict)
 
     def loader(self) -> InputLoader:
         """Return a fresh :class:`InputLoader` for these settings."""
@@ -311,7 +343,13 @@ class RunSettings:
             self.normalizer,
             regions=self.regions,
             default_region=self.default_region,
+            priorities=self.priorities,
+            kinds=self.config.identifier_kinds,
         )
+
+    def priorities_state(self) -> str:
+        """Return the priorities as stored in the resolution state (0 left out, sorted)."""
+        return json.dumps({s: p for s, p in sorted(self.priorities.items()) if p})
 
 
 @attrs.define
@@ -336,6 +374,7 @@ def resolve_customers(
     regions: dict[str, str] | None = None,
     default_region: str | None = None,
     config: ResolverConfig | None = None,
+    priorities: dict[str, int] | None = None,
     dry_run: bool = False,
     full: bool = False,
     on_created: Callable[[Customer], None] | None = None,
@@ -344,13 +383,19 @@ def resolve_customers(
 
     By default only what changed since the last run is resolved (new and changed records
     and new decisions, against the customers they may concern, with the stored models);
-    the first run, ``full``, or a change touching more than half the store rebuilds from
-    every record and refits the models. With ``dry_run`` nothing is written and the report
-    says what would merge and split.
+    the first run, ``full``, a change touching more than half the store, a change of the
+    source ``priorities`` (survivorship: higher wins) or of the identifier kinds
+    (``config.identifier_kinds``) rebuilds from every record and refits the models. With
+    ``dry_run`` nothing is written and the report says what would merge and split.
     """
     started = time.perf_counter()
     settings = RunSettings(
-        validator, normalizer, regions or {}, default_region, config or ResolverConfig()
+        validator,
+        normalizer,
+        regions or {},
+        default_region,
+        config or ResolverConfig(),
+        priorities or {},
     )
     plan = None if full else _incremental_plan(store, settings)
     if plan is None:
@@ -410,7 +455,7 @@ def resolve_customers(
         clusters,
         alias_groups,
         review,
-        _run_state(store, plan, resolution),
+        _run_state(store, plan, resolution, settings),
         key_rows=_key_rows(resolution, plan),
         partial=plan.partial,
     )
@@ -448,6 +493,13 @@ def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan 
     model = store.state(MODEL_STATE)
     covered = store.state(LAST_RECORD_STATE)
     if not model or covered is None or store.state(KEYS_STATE) is None:
+        return None
+    kinds = store.state(KINDS_STATE) or BUILTIN_IDENTIFIER_KINDS.fingerprint()
+    if kinds != settings.config.identifier_kinds.fingerprint():
+        log.info("the identifier kinds changed since the last run: resolving in full")
+        return None
+    if (store.state(PRIORITIES_STATE) or "{}") != settings.priorities_state():
+        log.info("the source priorities changed since the last run: resolving in full")
         return None
     last_decision = int(store.state(LAST_DECISION_STATE) or 0)
     loader = settings.loader()
@@ -553,8 +605,14 @@ def _stored_untrusted(store: SqlResolutionStore) -> frozenset[str]:
     return frozenset(json.loads(stored)) if stored else frozenset()
 
 
-def _run_state(store: SqlResolutionStore, plan: Plan, resolution: Resolution) -> dict[str, str]:
-    """Return the state a run leaves for the next: what it covered, models, untrusted keys."""
+def _run_state(
+    store: SqlResolutionStore, plan: Plan, resolution: Resolution, settings: RunSettings
+) -> dict[str, str]:
+    """Return the state a run leaves for the next.
+
+    What it covered, models, untrusted keys, and the identifier kinds and source priorities
+    it ran with.
+    """
     record_ids = [plan.inputs.record_ids[p] for p in plan.fresh]
     covered = max(record_ids, default=0)
     if plan.partial is not None:
@@ -569,6 +627,8 @@ def _run_state(store: SqlResolutionStore, plan: Plan, resolution: Resolution) ->
         LAST_DECISION_STATE: str(max((d.id for d in decisions), default=0)),
         MODEL_STATE: json.dumps(resolution.models.as_dict()),
         UNTRUSTED_STATE: json.dumps(sorted(untrusted)),
+        KINDS_STATE: settings.config.identifier_kinds.fingerprint(),
+        PRIORITIES_STATE: settings.priorities_state(),
     }
 
 

@@ -15,6 +15,7 @@ from crmkit.identity.persons import (
     compare_person_names,
     gender_hint,
     given_name_forms,
+    given_name_initials,
     is_known_given_name,
     parse_person_name,
 )
@@ -330,3 +331,20 @@ def test_name_agreement_levels_are_strings_for_storage():
         "given_differs",
         "differs",
     }
+
+
+# initials -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("full", "initial"),
+    [("Николай", "К"), ("Евгения", "Ж"), ("Александр", "Ш"), ("Иван", "В"), ("Николай", "Н")],
+)
+def test_a_given_name_is_written_with_its_diminutives_initials(full, initial):
+    """Коля, Женя, Шура, Ваня: the initial a clerk writes may be a diminutive's."""
+    assert latin_key(initial)[0] in given_name_initials(latin_key(full))
+
+
+def test_an_unknown_given_name_has_only_its_own_initial():
+    """A name crmkit does not know stands for itself."""
+    assert given_name_initials("askold") == frozenset({"a"})

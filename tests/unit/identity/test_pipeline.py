@@ -135,6 +135,75 @@ def test_transliterations_diminutives_and_western_names_are_one_person(models):
 # organisations --------------------------------------------------------------------------------
 
 
+def test_one_full_name_on_one_home_phone_is_one_person(models):
+    """The same full name at one home landline is one person; another given name stays apart."""
+    features = records(
+        ("1c", {"kind": "person", "name": "Козлова Екатерина Тимуровна",
+                "phones": ["8 (347) 309-85-82"]}),
+        ("1c", {"kind": "person", "name": "Козлова Екатерина", "phones": ["83473098582"],
+                "addresses": [{"line": "ул. Победы, д. 42, кв. 300", "city": "Уфа"}]}),
+        ("shop", {"given_name": "Анна", "family_name": "Козлова", "phones": ["+7 347 309 85 82"]}),
+    )  # fmt: skip
+    resolution = resolve(features, models=models)
+    assert together(resolution, 0, 1)
+    assert any(link.rule == "one name at one home" for link in resolution.links)
+    assert not together(resolution, 0, 2)
+    assert not together(resolution, 1, 2)
+
+
+def test_a_namesake_with_another_birth_date_on_one_home_phone_stays_apart(models):
+    """A shared home line and one full name do not join two birth dates."""
+    features = records(
+        ("1c", {"kind": "person", "name": "Козлов Иван Петрович", "phones": ["8 (347) 309-85-82"],
+                "birth_date": "1950-02-03"}),
+        ("1c", {"kind": "person", "name": "Козлов Иван", "phones": ["83473098582"],
+                "birth_date": "1982-07-09"}),
+    )  # fmt: skip
+    assert not together(resolve(features, models=models), 0, 1)
+
+
+def test_an_initial_of_a_diminutive_names_the_person_on_his_mobile(models):
+    """``Карпов К. Р.`` (Коля) on Николай Русланович's mobile is him; on a landline, not proof."""
+    features = records(
+        ("1c", {"kind": "person", "name": "Карпов Николай Русланович",
+                "phones": ["+7 (995) 038-27-69"]}),
+        ("manual", {"name": "Карпов К. Р.", "phones": ["995-038-27-69"]}),
+        ("manual", {"name": "Карпов С. Р.", "phones": ["995-038-27-69"]}),
+    )  # fmt: skip
+    resolution = resolve(features, models=models)
+    assert together(resolution, 0, 1)
+    assert not together(resolution, 0, 2)
+
+
+def test_pieces_of_one_customer_that_only_a_rare_name_connects_are_joined(models):
+    """Three customers bearing one rare name, nothing setting them apart, are one person."""
+    features = records(
+        ("1c", {"kind": "person", "name": "Маслов Степан Павлович", "phones": ["89659271654"]}),
+        ("shop", {"given_name": "Stepan", "family_name": "Maslov",
+                  "emails": ["stepan.maslov@mail.ru"]}),
+        ("manual", {"name": "Маслов Степан Павлович"}),
+    )  # fmt: skip
+    resolution = resolve(features, models=models)
+    assert together(resolution, 0, 1)
+    assert together(resolution, 0, 2)
+
+
+def test_a_rare_name_borne_in_two_cities_joins_nothing(models):
+    """Namesakes in two cities keep a name-only record apart from both."""
+    features = records(
+        ("1c", {"kind": "person", "name": "Маслов Степан Павлович", "phones": ["89659271654"],
+                "addresses": [{"line": "ул. Гагарина, д. 53, кв. 58", "city": "Омск"}]}),
+        ("shop", {"given_name": "Stepan", "family_name": "Maslov",
+                  "emails": ["stepan.maslov@mail.ru"],
+                  "addresses": [{"line": "ул. Мира, д. 3, кв. 7", "city": "Казань"}]}),
+        ("manual", {"name": "Маслов Степан Павлович"}),
+    )  # fmt: skip
+    resolution = resolve(features, models=models)
+    assert not together(resolution, 0, 1)
+    assert not together(resolution, 0, 2)
+    assert not together(resolution, 1, 2)
+
+
 def test_firms_with_one_name_and_different_inns_stay_apart(models):
     """Two valid INNs are two taxpayers, whatever their names and addresses say."""
     office = {"line": "ул. Ленина, д. 5, оф. 3", "city": "Москва"}
@@ -194,6 +263,23 @@ def test_a_switchboard_shared_by_many_tenants_links_nothing(models):
     assert "ph:+74957770000" in resolution.index.untrusted
     assert len(set(map(resolution.cluster_of, range(len(features))))) == len(features)
     assert "different organisation names" in explain(resolution, 0, 1).reason
+
+
+def test_a_caller_id_naming_a_firm_joins_the_one_firm_of_that_name(models):
+    """``METALLIST`` calling from a number no record has is ООО «Металлист», when it is alone."""
+    features = records(
+        ("1c", {"kind": "organization", "name": "ООО «Металлист»",
+                "identifiers": {"inn": INN_VEKTOR}, "emails": ["office@metallist-tver.ru"]}),
+        ("pbx", {"phones": ["+74822204779"], "name": "METALLIST"}),
+        ("1c", {"kind": "organization", "name": "ООО «Вектор»", "phones": ["8 (495) 111-22-33"]}),
+        ("1c", {"kind": "organization", "name": "ООО «Вектор»", "identifiers": {"inn": INN_ALFA},
+                "phones": ["8 (843) 111-22-33"]}),
+        ("pbx", {"phones": ["+74957770011"], "name": "VEKTOR"}),
+    )  # fmt: skip
+    resolution = resolve(features, models=models)
+    assert together(resolution, 0, 1)
+    assert not together(resolution, 4, 2)  # two firms bear the name: nobody in particular
+    assert not together(resolution, 4, 3)
 
 
 def test_a_role_mailbox_never_links_two_firms(models):
@@ -418,7 +504,7 @@ def test_a_new_record_matches_the_resolved_customers_quickly(models):
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_generated_multi_source_data_resolves_with_high_pairwise_f1(seed):
-    """On 2,000 generated customers (five sources, every trap), pairwise F1 is at least 0.92."""
+    """On 2,000 generated customers (five sources, every trap), pairwise F1 is at least 0.93."""
     # About 5% of the true pairs have no evidence at all (a caller's number no other record
     # carries, a buyer known by an e-mail nobody else has), and most of the rest that is
     # missed shares nothing but a name that several customers bear: the practical ceiling
@@ -435,5 +521,5 @@ def test_generated_multi_source_data_resolves_with_high_pairwise_f1(seed):
         for group in resolution.groups
     ]
     precision, recall, f1 = data.pairwise_scores(clusters)
-    assert precision >= 0.98
-    assert f1 >= 0.92, (precision, recall, f1)
+    assert precision >= 0.985
+    assert f1 >= 0.93, (precision, recall, f1)

@@ -174,6 +174,10 @@ def test_phone_levels_tell_mobiles_homes_offices_and_switchboards_apart():
         ("Петров Иван", "Петрова Ивана", "given_differs"),
         ("Петрова Мария", "Сидорова Мария", "other_family"),
         ("Петров Иван", "Сидоров Олег", "differs"),
+        ("Карпов Николай Русланович", "Карпов К. Р.", "given_unsure"),
+        ("Калинина Ж. Д.", "Калинина Евгения Дмитриевна", "given_unsure"),
+        ("Калинина Ж. Д.", "Калинина Евгения Петровна", "given_differs"),
+        ("Петров Сергей", "Петров И.", "given_differs"),
     ],
 )
 def test_person_name_levels(a, b, level):
