@@ -194,6 +194,13 @@ def _order_key(event: OrderEvent) -> tuple[dt.datetime, int, str]:
     return (event.occurred_at, rank, event.external_id)
 
 
+#: Statuses whose end (a delivery) only a feed of events reports.
+_ON_THE_WAY = frozenset({OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT})
+
+#: The suffix of the event an order record's own reported status implies (a snapshot).
+REPORTED_STATUS_SUFFIX = "#status"
+
+
 def implicit_events(order: Order, *, placed: bool = True) -> list[OrderEvent]:
     """Return the events an order record implies: its placement, and its reported status."""
     ref = Identity(order.source, order.external_id)
@@ -213,7 +220,7 @@ def implicit_events(order: Order, *, placed: bool = True) -> list[OrderEvent]:
         events.append(
             OrderEvent(
                 order.source,
-                f"{order.external_id}#status",
+                f"{order.external_id}{REPORTED_STATUS_SUFFIX}",
                 ref,
                 order.status,
                 order.status_at or order.placed_at,
@@ -221,6 +228,16 @@ def implicit_events(order: Order, *, placed: bool = True) -> list[OrderEvent]:
             )
         )
     return events
+
+
+def is_reported_status(event: OrderEvent) -> bool:
+    """Return whether ``event`` is an order record's reported status rather than a feed's event.
+
+    A reported status is a snapshot: it says where the order is now, not every step that
+    led there (1C's "Закрыт" is delivered without a shipping step; SAP reports "shipped"
+    and never a delivery).
+    """
+    return event.external_id.endswith(REPORTED_STATUS_SUFFIX)
 
 
 def sort_events(events: list[OrderEvent]) -> list[OrderEvent]:
@@ -237,14 +254,16 @@ def current_event(events: list[OrderEvent]) -> OrderEvent | None:
 def sequence_anomalies(events: list[OrderEvent]) -> list[Anomaly]:
     """Return the impossible sequences in ``events`` (sorted by time).
 
-    Delivered (or in transit) without ever being shipped; anything after a cancellation;
-    a status word no mapping knows.
+    Delivered (or in transit) without ever being shipped, by a feed's event (an order
+    record's reported status skips the steps it does not report); anything after a
+    cancellation; a status word no mapping knows.
     """
     found: list[Anomaly] = []
     statuses = {e.status for e in events}
     for moved in (OrderStatus.DELIVERED, OrderStatus.IN_TRANSIT):
-        if moved in statuses and OrderStatus.SHIPPED not in statuses:
-            at = next(e.occurred_at for e in events if e.status is moved)
+        fed = [e for e in events if e.status is moved and not is_reported_status(e)]
+        if fed and OrderStatus.SHIPPED not in statuses:
+            at = fed[0].occurred_at
             found.append(
                 Anomaly(f"{moved.value}_never_shipped", f"{moved.value}, never shipped", at)
             )
@@ -277,10 +296,21 @@ def sequence_anomalies(events: list[OrderEvent]) -> list[Anomaly]:
 
 
 def stuck_anomaly(
-    current: OrderEvent | None, now: dt.datetime, sla: dict[OrderStatus, dt.timedelta]
+    current: OrderEvent | None,
+    now: dt.datetime,
+    sla: dict[OrderStatus, dt.timedelta],
+    *,
+    delivery_reported: bool = True,
 ) -> Anomaly | None:
-    """Return a ``stuck`` anomaly when the order stayed in an open status past its SLA."""
+    """Return a ``stuck`` anomaly when the order stayed in an open status past its SLA.
+
+    Shipped or in transit counts as stuck only where a delivery would be reported
+    (``delivery_reported``): an ERP that says "shipped" and never "delivered" would
+    otherwise flag every order it ever shipped.
+    """
     if current is None or current.status is None or current.status in FINAL_STATUSES:
+        return None
+    if current.status in _ON_THE_WAY and not delivery_reported:
         return None
     limit = sla.get(current.status)
     if limit is None:
@@ -293,6 +323,16 @@ def stuck_anomaly(
         f"{current.status.value} for {_span(waited)} (limit {_span(limit)})",
         current.occurred_at + limit,
     )
+
+
+def delivery_is_reported(order: TrackedOrder) -> bool:
+    """Return whether anyone would report the order's delivery.
+
+    True when a shipment has a tracking number, or when events come from a source other
+    than the systems the order itself comes from (a carrier's feed).
+    """
+    own = {o.source for o in order.orders}
+    return bool(order.tracking_numbers) or any(e.source not in own for e in order.events)
 
 
 def _span(duration: dt.timedelta) -> str:
@@ -402,7 +442,12 @@ def with_anomalies(
 ) -> TrackedOrder:
     """Return ``order`` with the stuck and address anomalies added."""
     found = list(order.anomalies)
-    stuck = stuck_anomaly(current_event(list(order.events)), now, sla)
+    stuck = stuck_anomaly(
+        current_event(list(order.events)),
+        now,
+        sla,
+        delivery_reported=delivery_is_reported(order),
+    )
     if stuck is not None:
         found.append(stuck)
     if history:

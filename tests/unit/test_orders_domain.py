@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
+
 from crmkit.builtins.orders import DEFAULT_SLA, canonical_status
-from crmkit.domain import AddressVersion, Identity, Order, OrderEvent, OrderStatus
+from crmkit.domain import (
+    AddressVersion,
+    Identity,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Shipment,
+)
 from crmkit.domain.orders import track, with_anomalies
 
 T0 = dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
@@ -103,3 +112,43 @@ def test_a_short_sla_is_stated_in_hours():
     order = track(1, [ORDER], [], [])
     late = with_anomalies(order, now=at(1.25), sla={OrderStatus.PLACED: dt.timedelta(hours=4)})
     assert [a.message for a in late.anomalies] == ["placed for 1 day(s) (limit 4 hour(s))"]
+
+
+def test_a_status_reported_on_the_order_record_implies_the_steps_before_it():
+    """1C's "Закрыт" on the order itself is delivered without a shipping step: no anomaly.
+
+    The same delivery reported by a carrier's feed without any shipment is one.
+    """
+    closed = Order("1c", "o-1", T0, None, status_word="Закрыт", status_at=at(9), status="delivered")
+    order = track(1, [closed], [], [])
+    assert order.status is OrderStatus.DELIVERED
+    assert order.anomalies == ()
+    fed = track(1, [ORDER], [], [ev("d", "delivered", 9)])
+    assert [a.kind for a in fed.anomalies] == ["delivered_never_shipped"]
+
+
+def test_shipped_where_no_delivery_is_ever_reported_is_not_stuck():
+    """SAP says "shipped" (on the order or by its own events) and never "delivered".
+
+    Placed and waiting is still stuck; a carrier's feed or a tracking number makes a
+    stalled shipment stuck again.
+    """
+    shipped = Order("sap", "o-1", T0, None, status_word="C", status_at=at(1), status="shipped")
+    reported = track(1, [shipped], [], [])
+    assert reported.status is OrderStatus.SHIPPED
+    assert with_anomalies(reported, now=at(400), sla=DEFAULT_SLA).anomalies == ()
+    own_event = OrderEvent("sap", "d-1", Identity("sap", "o-1"), "shipped", at(1))
+    by_sap = track(1, [Order("sap", "o-1", T0, None)], [], [own_event])
+    assert with_anomalies(by_sap, now=at(400), sla=DEFAULT_SLA).anomalies == ()
+    tracked = attrs.evolve(own_event, shipment=Shipment("cdek", "1234567890"))
+    with_number = track(1, [Order("sap", "o-1", T0, None)], [], [tracked])
+    assert [
+        a.kind for a in with_anomalies(with_number, now=at(400), sla=DEFAULT_SLA).anomalies
+    ] == ["stuck"]
+    placed = Order("sap", "o-1", T0, None, status_word="A", status_at=T0, status="placed")
+    waiting = with_anomalies(track(1, [placed], [], []), now=at(400), sla=DEFAULT_SLA)
+    assert [a.kind for a in waiting.anomalies] == ["stuck"]
+    carried = track(1, [ORDER], [], [ev("s", "shipped", 1)])
+    assert [a.kind for a in with_anomalies(carried, now=at(400), sla=DEFAULT_SLA).anomalies] == [
+        "stuck"
+    ]
