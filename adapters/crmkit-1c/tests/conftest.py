@@ -15,7 +15,7 @@ import crmkit_1c.plugin
 import msgspec
 import pytest
 
-import crmkit
+from crmkit.testing.database import temporary_crmkit
 
 USER = "Администратор"
 PASSWORD = "секрет"  # noqa: S105 - the fake 1C's test password
@@ -25,12 +25,7 @@ _ENCODER = msgspec.json.Encoder(decimal_format="number")
 @pytest.fixture
 def crm(tmp_path):
     """Return a crmkit database on SQLite with the 1C plugin registered (no entry points)."""
-    with crmkit.open(
-        f"sqlite:///{tmp_path}/c.db",
-        entrypoints=False,
-        plugins=(crmkit_1c.plugin,),
-        default_region="RU",
-    ) as instance:
+    with temporary_crmkit(tmp_path, plugins=(crmkit_1c.plugin,)) as instance:
         yield instance
 
 

@@ -12,18 +12,13 @@ sys.path.append(str(Path(__file__).parent))
 import crmkit_asterisk.plugin
 from asterisk_fakes import FakeAsterisk
 
-import crmkit
+from crmkit.testing.database import temporary_crmkit
 
 
 @pytest.fixture
 def crm(tmp_path):
     """Return crmkit on SQLite with the Asterisk plugin registered (no entry points)."""
-    with crmkit.open(
-        f"sqlite:///{tmp_path}/c.db",
-        entrypoints=False,
-        plugins=(crmkit_asterisk.plugin,),
-        default_region="RU",
-    ) as instance:
+    with temporary_crmkit(tmp_path, plugins=(crmkit_asterisk.plugin,)) as instance:
         yield instance
 
 

@@ -14,10 +14,10 @@ import crmkit_pbx_webhook.plugin
 from crmkit_pbx_webhook import screen_pop
 from pbx_fakes import TOKEN, ScreenPop
 
-import crmkit
-import crmkit.cli  # crmkit.cli_serve is imported after crmkit.cli, as the CLI does
+import crmkit.cli  # noqa: F401 - crmkit.cli_serve is imported after crmkit.cli, as the CLI does
 from crmkit.cli_serve import make_webhook_server
 from crmkit.config import parse_config
+from crmkit.testing.database import temporary_crmkit
 from crmkit.webhooks import app_from_config
 
 
@@ -30,12 +30,7 @@ def pop():
 @pytest.fixture
 def crm(tmp_path, pop):
     """Return crmkit on SQLite with the pbx-webhook plugin and the screen-pop recorder."""
-    with crmkit.open(
-        f"sqlite:///{tmp_path}/c.db",
-        entrypoints=False,
-        plugins=(crmkit_pbx_webhook.plugin, pop),
-        default_region="RU",
-    ) as instance:
+    with temporary_crmkit(tmp_path, plugins=(crmkit_pbx_webhook.plugin, pop)) as instance:
         yield instance
 
 

@@ -14,10 +14,12 @@ import crmkit_sap.plugin
 from crmkit_sap import SapAdapter
 from sap_server import PASSWORD, USER, FakeSap
 
-import crmkit
+from crmkit.testing.database import temporary_crmkit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    import crmkit
 
 
 @pytest.fixture
@@ -66,13 +68,5 @@ def make_adapter(settings: dict[str, Any]) -> Callable[..., SapAdapter]:
 @pytest.fixture
 def crm(tmp_path: Path) -> Iterator[crmkit.Crmkit]:
     """Yield crmkit on a fresh SQLite file with this distribution's plugin registered."""
-    opened = crmkit.open(
-        f"sqlite:///{tmp_path / 'crm.db'}",
-        entrypoints=False,
-        plugins=(crmkit_sap.plugin,),
-        default_region="RU",
-    )
-    try:
+    with temporary_crmkit(tmp_path, plugins=(crmkit_sap.plugin,)) as opened:
         yield opened
-    finally:
-        opened.close()

@@ -14,10 +14,12 @@ import crmkit_shopify.plugin
 from crmkit_shopify import ShopifyAdapter
 from shopify_server import TOKEN, FakeShopify
 
-import crmkit
+from crmkit.testing.database import temporary_crmkit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    import crmkit
 
 
 @pytest.fixture
@@ -59,13 +61,5 @@ def make_adapter(settings: dict[str, Any]) -> Callable[..., ShopifyAdapter]:
 @pytest.fixture
 def crm(tmp_path: Path) -> Iterator[crmkit.Crmkit]:
     """Yield crmkit on a fresh SQLite file with this distribution's plugin registered."""
-    opened = crmkit.open(
-        f"sqlite:///{tmp_path / 'crm.db'}",
-        entrypoints=False,
-        plugins=(crmkit_shopify.plugin,),
-        default_region="RU",
-    )
-    try:
+    with temporary_crmkit(tmp_path, plugins=(crmkit_shopify.plugin,)) as opened:
         yield opened
-    finally:
-        opened.close()

@@ -14,10 +14,12 @@ import crmkit_woocommerce.plugin
 from crmkit_woocommerce import WooCommerceAdapter
 from woo_server import KEY, SECRET, FakeWoo
 
-import crmkit
+from crmkit.testing.database import temporary_crmkit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    import crmkit
 
 
 @pytest.fixture
@@ -58,13 +60,5 @@ def make_adapter(settings: dict[str, Any]) -> Callable[..., WooCommerceAdapter]:
 @pytest.fixture
 def crm(tmp_path: Path) -> Iterator[crmkit.Crmkit]:
     """Yield crmkit on a fresh SQLite file with this distribution's plugin registered."""
-    opened = crmkit.open(
-        f"sqlite:///{tmp_path / 'crm.db'}",
-        entrypoints=False,
-        plugins=(crmkit_woocommerce.plugin,),
-        default_region="RU",
-    )
-    try:
+    with temporary_crmkit(tmp_path, plugins=(crmkit_woocommerce.plugin,)) as opened:
         yield opened
-    finally:
-        opened.close()
