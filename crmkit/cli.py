@@ -491,13 +491,31 @@ def list_deadletters(
     show_default=True,
     help="Where the demo writes (it starts from an empty database).",
 )
+@click.option(
+    "--config",
+    "config_file",
+    default="crmkit-demo.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where the demo writes the configuration of its sources.",
+)
+@click.option("--serve", is_flag=True, help="Keep the systems running afterwards, until Ctrl-C.")
 @pass_state
 @friendly_errors
-def demo(state: State, demo_db: str) -> None:
-    """Import the bundled sample data from several sources and show the customer cards."""
-    from crmkit.demo import run_demo
+def demo(state: State, demo_db: str, config_file: str, serve: bool) -> None:
+    """Start SAP, 1C, a web shop and a phone system on loopback, sync them, show the cards."""
+    from crmkit.demo import command_name
+    from crmkit.demo.runner import run_demo
 
-    run_demo(demo_db, state.pm, Console())
+    crm = run_demo(
+        demo_db,
+        state.pm,
+        Console(),
+        config_path=config_file,
+        command=command_name(),
+        serve=serve,
+    )
+    crm.close()
 
 
 def build_cli(pm: CrmkitPluginManager | None = None) -> click.Group:
@@ -549,3 +567,7 @@ from crmkit.cli_report import report as _report  # noqa: E402
 
 cli.add_command(_report)
 cli.add_command(_reminders)
+
+from crmkit.cli_new_adapter import register as _register_new_adapter  # noqa: E402 - builds on cli
+
+_register_new_adapter(cli)

@@ -18,7 +18,7 @@ from crmkit.plugins import collect_adapters
 from crmkit.progress import progress_for
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from crmkit.api import Crmkit
     from crmkit.config import Config, SourceConfig
@@ -65,31 +65,27 @@ def _say(message: str) -> None:
     err_console.print(message, highlight=False, markup=False, soft_wrap=True)
 
 
-def _summary(report: SyncReport) -> Table:
-    table = Table(
-        "source",
-        "stream",
-        "read",
-        "new",
-        "changed",
-        "unchanged",
-        "dead-lettered",
-        "seconds",
-        "status",
-        title="sync summary",
-    )
+def sync_summary(
+    report: SyncReport,
+    *,
+    title: str = "sync summary",
+    counts: Sequence[str] = ("read", "new", "changed", "unchanged", "dead-lettered"),
+    messages: bool = False,
+) -> Table:
+    """Return a table with a row per source and stream of ``report``: its counts and status.
+
+    ``counts`` names the columns of the stream's outcome to show (``dead-lettered`` is
+    ``dead_lettered``); with ``messages``, a status is followed by the stream's message.
+    """
+    table = Table("source", "stream", *counts, "seconds", "status", title=title)
     for r in report.streams:
         o = r.outcome
         table.add_row(
             r.source,
             r.stream,
-            str(o.read),
-            str(o.new),
-            str(o.changed),
-            str(o.unchanged),
-            str(o.dead_lettered),
+            *(str(getattr(o, count.replace("-", "_"))) for count in counts),
             f"{r.seconds:.1f}",
-            r.status,
+            f"{r.status}: {r.message}" if messages and r.message else r.status,
         )
     return table
 
@@ -137,7 +133,7 @@ def sync(
         progress=_stream_progress,
         on_message=_say,
     )
-    _console().print(_summary(report))
+    _console().print(sync_summary(report))
     for result in report.streams:
         if result.message and result.status != "ok":
             click.echo(f"{result.source}/{result.stream} {result.status}: {result.message}")

@@ -300,23 +300,6 @@ def test_adapters_json_parses_and_describes_jsonl_and_csv():
     assert {"delimiter", "list_separator"} <= set(adapters["csv"]["settings"])
 
 
-def test_demo_imports_the_samples_and_prints_the_cards_and_the_dead_letters(tmp_path):
-    """The demo runs on a fresh SQLite file and shows what that database then holds."""
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = run("demo", "--db", url)
-    assert result.exit_code == 0, result.output
-    with crmkit.open(url, entrypoints=False, default_region="RU") as crm:
-        found = crm.find_customers(phone="8 (495) 123-45-67")
-        letters = crm.dead_letters()
-    assert found
-    assert letters
-    assert f"Customers reachable on 8 (495) 123-45-67: {len(found)}" in result.output
-    for customer in found:
-        assert f"#{customer.id} {customer.name}" in result.output
-    for letter in letters:
-        assert f"{letter.source} {letter.position}: {letter.reason}" in result.output
-
-
 @pytest.mark.parametrize(
     ("url", "reason"),
     [

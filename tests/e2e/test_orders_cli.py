@@ -284,18 +284,3 @@ def test_orders_project_full_projects_every_stored_record_again(db):
         "0 record(s) left out\n"
     )
     assert run("--db", db, "orders", "project").output.startswith("0 order(s), 0 event(s)")
-
-
-def test_the_demo_shows_orders_across_systems_carrier_events_and_calls(tmp_path, monkeypatch):
-    """The demo's web-shop order #5001 is 1C 00045 and SAP 4500012, delivered by CDEK."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "200")
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = run("demo", "--db", url)
-    assert result.exit_code == 0, result.output
-    assert "shop 5001, 1c 00045, sap 4500012" in result.output
-    doc = json.loads(run("--db", url, "orders", "track", "4500012", "--format", "json").output)
-    assert (doc["number"], doc["status"], doc["status_word"]) == ("5001", "delivered", "Вручен")
-    assert doc["tracking_numbers"] == ["1099887766"]
-    overdue = json.loads(run("--db", url, "orders", "list", "--overdue", "--format", "json").output)
-    assert {o["number"] for o in overdue} >= {"5002", "5003"}
