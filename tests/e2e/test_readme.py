@@ -18,10 +18,13 @@ def sh_blocks():
 
 
 def test_the_readme_opens_with_a_demo_command_and_a_test_command():
-    """There are at least two sh blocks and the first one runs crmkit demo."""
+    """There are at least two sh blocks; the first installs what the demo syncs through."""
     blocks = sh_blocks()
     assert len(blocks) >= 2
     assert "crmkit demo" in blocks[0]
+    for adapter in ("crmkit-sap", "crmkit-1c", "crmkit-woocommerce", "crmkit-pbx-webhook"):
+        assert f"-e adapters/{adapter} " in blocks[0]
+        assert (ROOT / "adapters" / adapter / "pyproject.toml").is_file()
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

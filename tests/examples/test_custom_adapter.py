@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 import crmkit
 from crmkit.cli import build_cli
+from crmkit.config import load_config
 from crmkit.errors import AdapterError, ConfigError
 from crmkit.plugins import get_plugin_manager
 from crmkit.sdk.adapter import NoProgress
@@ -134,3 +135,28 @@ def test_the_distribution_declares_a_crmkit_entry_point_for_the_module():
     """``pyproject.toml`` names the module in the ``crmkit`` entry-point group."""
     project = tomllib.loads((EXAMPLES / "custom_adapter" / "pyproject.toml").read_text())
     assert project["project"]["entry-points"]["crmkit"] == {"semicolon": "crmkit_semicolon_adapter"}
+
+
+def test_a_sync_of_a_configured_source_puts_the_records_on_the_customer_card(
+    semicolon_plugin, export, tmp_path
+):
+    """``crmkit.toml`` names a ``semicolon`` source; a sync stores it; the card shows it."""
+    config = tmp_path / "crmkit.toml"
+    config.write_text(
+        "[sources.till]\n"
+        'adapter = "semicolon"\n'
+        f"path = {json.dumps(str(export))}\n"
+        'kind = "person"\n'
+        'default_region = "RU"\n',
+        encoding="utf-8",
+    )
+    with crmkit.open("sqlite:///:memory:", entrypoints=False, plugins=(semicolon_plugin,)) as crm:
+        report = crm.sync(load_config(config))
+        [stream] = report.streams
+        assert (stream.source, stream.stream, stream.status) == ("till", "customers", "ok")
+        assert (stream.outcome.new, stream.outcome.dead_lettered) == (2, 3)
+        card = crm.card(phone="8 916 111-22-33")
+    assert card["customer"]["name"] == "Петров Иван"
+    assert card["identities"] == [{"source": "till", "external_id": "1001"}]
+    assert card["contacts"]["phones"] == ["+74951234567", "+79161112233"]
+    assert card["contacts"]["from"]["ivan@romashka.ru"] == ["till/1001"]
