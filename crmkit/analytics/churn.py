@@ -81,7 +81,7 @@ def churn(
     pm: CrmkitPluginManager | None = None,
 ) -> ChurnReport:
     """Return each customer's churn risk against their own rhythm, most at risk first."""
-    report = segments(database, settings, now, pm)
+    report = segments(database, settings, now, pm, explain=False)
     rows = []
     for row in report.customers:
         f = row.facts

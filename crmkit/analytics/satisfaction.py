@@ -224,7 +224,7 @@ def satisfaction(
     database.ensure_schema()
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         read = pool.submit(_read, database, settings, now)
-        segment_of = segments(database, settings, now, pm).segment_of()
+        segment_of = segments(database, settings, now, pm, explain=False).segment_of()
         months, customers, complaint_rows = read.result()
     by_segment: dict[str, Scores] = defaultdict(Scores)
     for customer_id, scores in customers.items():

@@ -189,7 +189,10 @@ def _built_in(
     profit_vip: str | None,
     settings: AnalyticsSettings,
     now: dt.datetime,
+    *,
+    explain: bool = True,
 ) -> list[Membership]:
+    """Return the built-in segments of ``facts``; ``why`` is left empty unless ``explain``."""
     found: list[Membership] = []
     cur = facts.currency or ""
     share = _decimal(settings.vip_share)
@@ -198,8 +201,13 @@ def _built_in(
         found.append(
             Membership(
                 "VIP",
-                f"revenue {facts.revenue} {cur} is {_pct(facts.revenue, facts.total)} of "
-                f"{facts.total}; among the customers bringing {settings.vip_share:.0%} of revenue",
+                (
+                    f"revenue {facts.revenue} {cur} is {_pct(facts.revenue, facts.total)} of "
+                    f"{facts.total}; among the customers bringing {settings.vip_share:.0%} of "
+                    "revenue"
+                )
+                if explain
+                else "",
             )
         )
     if profit_vip is not None:
@@ -212,9 +220,13 @@ def _built_in(
         found.append(
             Membership(
                 "A",
-                f"{facts.orders} orders, the last {since} days ago; "
-                f"revenue {facts.recent_revenue} {cur} in the last {days} days vs "
-                f"{facts.prior_revenue} before",
+                (
+                    f"{facts.orders} orders, the last {since} days ago; "
+                    f"revenue {facts.recent_revenue} {cur} in the last {days} days vs "
+                    f"{facts.prior_revenue} before"
+                )
+                if explain
+                else "",
             )
         )
     prior = facts.prior_revenue
@@ -222,8 +234,12 @@ def _built_in(
         found.append(
             Membership(
                 "B",
-                f"revenue {facts.recent_revenue} {cur} in the last {days} days vs {prior} in "
-                f"the {days} before ({facts.recent_revenue / prior - 1:+.0%})",
+                (
+                    f"revenue {facts.recent_revenue} {cur} in the last {days} days vs {prior} "
+                    f"in the {days} before ({facts.recent_revenue / prior - 1:+.0%})"
+                )
+                if explain
+                else "",
             )
         )
     if facts.interactions >= settings.serve_min_interactions:
@@ -232,9 +248,13 @@ def _built_in(
             found.append(
                 Membership(
                     "C",
-                    f"{facts.interactions} interactions and {facts.call_seconds // 60} min on "
-                    f"the phone for {f'{facts.revenue} {cur}'.strip()} revenue "
-                    f"({per} per interaction)",
+                    (
+                        f"{facts.interactions} interactions and {facts.call_seconds // 60} min "
+                        f"on the phone for {f'{facts.revenue} {cur}'.strip()} revenue "
+                        f"({per} per interaction)"
+                    )
+                    if explain
+                    else "",
                 )
             )
     kept_or_returned = facts.orders + facts.returns
@@ -245,12 +265,17 @@ def _built_in(
         found.append(
             Membership(
                 "D",
-                f"serial returner: {facts.returns} of {kept_or_returned} orders returned "
-                f"({facts.returned_value} {cur})",
+                (
+                    f"serial returner: {facts.returns} of {kept_or_returned} orders returned "
+                    f"({facts.returned_value} {cur})"
+                )
+                if explain
+                else "",
             )
         )
     elif profit is not None and profit < 0:
-        found.append(Membership("D", f"margin {profit} {cur} after returns and cost to serve"))
+        why = f"margin {profit} {cur} after returns and cost to serve" if explain else ""
+        found.append(Membership("D", why))
     return found
 
 
@@ -285,17 +310,23 @@ def classify(
     *,
     rules: tuple[SegmentRule, ...] = (),
     pm: CrmkitPluginManager | None = None,
+    explain: bool = True,
 ) -> SegmentReport:
-    """Return the segments of each facts row, with why, under ``settings`` at ``now``."""
+    """Return the segments of each facts row, with why, under ``settings`` at ``now``.
+
+    Without ``explain`` the built-in segments' ``why`` is left empty: for the reports that
+    only need who is in which segment (value, churn, satisfaction).
+    """
     profits = [(f, profit_of(f, settings)) for f in facts]
     profit_vips = _profit_vips(profits, settings.vip_share)
     rows = []
     failed: set[str] = set()
     for index, (f, profit) in enumerate(profits):
-        memberships = _built_in(f, profit, profit_vips.get(index), settings, now)
+        memberships = _built_in(f, profit, profit_vips.get(index), settings, now, explain=explain)
         if len(memberships) > 1 and memberships[1].segment == "VIP":  # by revenue and profit
             by_revenue, by_profit, *others = memberships
-            merged = Membership("VIP", f"{by_revenue.why}; by profit: {by_profit.why}")
+            why = f"{by_revenue.why}; by profit: {by_profit.why}" if explain else ""
+            merged = Membership("VIP", why)
             memberships = [merged, *others]
         if rules:
             memberships += _own(f, rules, pm, failed)
@@ -308,7 +339,13 @@ def segments(
     settings: AnalyticsSettings,
     now: dt.datetime,
     pm: CrmkitPluginManager | None = None,
+    *,
+    explain: bool = True,
 ) -> SegmentReport:
-    """Return the segment report: facts aggregated in the database, then classified."""
+    """Return the segment report: facts aggregated in the database, then classified.
+
+    ``explain=False`` leaves the built-in segments' ``why`` empty (see :func:`classify`).
+    """
     rules = plugin_rules(pm) if pm is not None else ()
-    return classify(load_facts(database, settings, now), settings, now, rules=rules, pm=pm)
+    facts = load_facts(database, settings, now)
+    return classify(facts, settings, now, rules=rules, pm=pm, explain=explain)

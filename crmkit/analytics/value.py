@@ -107,7 +107,7 @@ def values(
     pm: CrmkitPluginManager | None = None,
 ) -> ValueReport:
     """Return each customer's historical value and CLV, with their segments."""
-    report = segments(database, settings, now, pm)
+    report = segments(database, settings, now, pm, explain=False)
     retention = settings.retention
     notes = list(report.notes)
     if retention is None:

@@ -516,3 +516,24 @@ def test_plots_without_matplotlib_name_the_extra(filled, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(PlotUnavailableError, match=r"crmkit\[plot\]"):
         nps_chart(filled.satisfaction(now=NOW))
+
+
+def test_reports_that_only_need_segments_classify_alike_without_the_why(filled):
+    """Value, churn and satisfaction skip the explanations, never the membership."""
+    from crmkit.analytics.segments import segments as compute_segments
+
+    settings = AnalyticsSettings(margin_rate="0.3", cost_per_interaction="5")
+    args = (filled.database, settings, NOW, filled.pm)
+    explained = compute_segments(*args)
+    quiet = compute_segments(*args, explain=False)
+
+    def who(report):
+        return [
+            (r.facts.customer_id, r.facts.currency, [m.segment for m in r.memberships])
+            for r in report.customers
+        ]
+
+    assert who(quiet) == who(explained)
+    assert "VIP" in {r.segment for r in quiet.customers}
+    assert any(m.why for r in explained.customers for m in r.memberships)
+    assert all(not m.why for r in quiet.customers for m in r.memberships)
