@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
+import sqlite3
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,8 +24,9 @@ from crmkit.demo.show import (
     print_hints,
     print_segments,
 )
-from crmkit.demo.stack import PHONES, SYNCED, DemoStack, check_adapters
+from crmkit.demo.stack import CONFIG_MARK, PHONES, SYNCED, DemoStack, check_adapters
 from crmkit.demo.story import AS_OF
+from crmkit.errors import ConfigError
 from crmkit.plugins import collect_adapters
 from crmkit.progress import progress_for
 from crmkit.store import Database
@@ -40,12 +42,49 @@ if TYPE_CHECKING:
     from crmkit.sync.engine import StreamProgress
 
 
+#: The ``crmkit_state`` entry that marks a database as written by the demo.
+DEMO_STATE = "demo:written-by"
+
+
 def fresh_sqlite(url: str) -> None:
-    """Delete the SQLite file of ``url`` (and its journal files), so the demo starts empty."""
-    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    """Delete the SQLite file of ``url`` (and its journal files), so the demo starts empty.
+
+    Only a database an earlier demo wrote is deleted: any other file at that path raises
+    :class:`ConfigError`, so ``--db`` pointed at real data by mistake loses nothing.
+    """
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    if path.exists() and path.stat().st_size and not _written_by_demo(path):
+        raise ConfigError(
+            f"{path} holds a database the demo did not write; the demo starts from an empty "
+            "database and would delete it: choose another --db (or delete the file yourself)"
+        )
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _written_by_demo(path: Path) -> bool:
+    """Return whether the SQLite file at ``path`` carries the demo's mark."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM crmkit_state WHERE name = ?", (DEMO_STATE,)
+            ).fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return found is not None
+
+
+def _claim_config(path: Path) -> None:
+    """Refuse to overwrite a configuration file the demo did not write."""
+    if path.exists() and not path.read_text(encoding="utf-8", errors="replace").startswith(
+        CONFIG_MARK
+    ):
+        raise ConfigError(
+            f"{path} is a configuration the demo did not write and would overwrite: choose "
+            "another --config"
+        )
 
 
 def _progress(
@@ -142,11 +181,14 @@ def run_demo(
     started = time.monotonic()
     config_path = Path(config_path)
     check_adapters(collect_adapters(pm))
+    _claim_config(config_path)
     fresh_sqlite(url)
     crm = Crmkit(Database(url), pm, default_region="RU")
     stack = DemoStack()
     try:
         crm.init()
+        with crm.records.transaction() as session:
+            session.set_state(DEMO_STATE, "crmkit demo")
         stack.start()
         _announce(stack, console)
         config = stack.write_config(config_path, url)

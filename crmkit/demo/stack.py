@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from crmkit.config import Config
     from crmkit.testing.loopback import LoopbackServer
 
+#: The first words of the configuration the demo writes (it overwrites only such a file).
+CONFIG_MARK = "# Written by `crmkit demo`:"
+
+
 #: adapter name → the distribution (folder under adapters/) that provides it
 ADAPTERS = {
     "1c-odata": "crmkit-1c",
@@ -104,7 +108,7 @@ class DemoStack:
     def config_text(self, database_url: str) -> str:
         """Return the ``crmkit.toml`` for these services (secrets as ``env:`` references)."""
         return f"""\
-# Written by `crmkit demo`: the demo's systems on loopback. The ports are this run's, and the
+{CONFIG_MARK} the demo's systems on loopback. The ports are this run's, and the
 # secrets are env: references to values made up for the run; `crmkit demo --serve` keeps the
 # systems running and prints them.
 

@@ -11,6 +11,7 @@ import filecmp
 import json
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ import crmkit
 from crmkit.card import build_card
 from crmkit.cli import cli
 from crmkit.demo import generate
+from crmkit.demo.runner import _claim_config, fresh_sqlite
 from crmkit.demo.services.phones import PhoneSystem
 from crmkit.demo.services.sap import SapService
 from crmkit.demo.services.shop import ShopService
@@ -285,3 +287,33 @@ def test_the_demo_as_a_command_runs_within_a_minute_and_leaves_nothing_running(t
     ports = {int(p) for p in PORT.findall(result.stdout)}
     assert len(ports) == 4
     assert all(_closed(port) for port in ports)
+
+
+def test_the_demo_never_deletes_a_database_or_config_it_did_not_write(tmp_path):
+    """Pointed at real data by mistake, the demo refuses, starts nothing and loses nothing."""
+    real = tmp_path / "real.db"
+    with crmkit.open(f"sqlite:///{real}", entrypoints=False) as crm:
+        crm.ingest_customers("erp", [{"external_id": "c-1", "name": "ООО «Настоящая»"}])
+    refused = run("demo", "--db", f"sqlite:///{real}", "--config", tmp_path / "d.toml")
+    assert refused.exit_code == 1
+    assert "the demo did not write" in refused.output
+    assert not (tmp_path / "d.toml").exists()
+    with crmkit.open(f"sqlite:///{real}", entrypoints=False) as crm:
+        assert [c.name for c in crm.customers()] == ["ООО «Настоящая»"]
+    own = tmp_path / "crmkit.toml"
+    own.write_text('[sources.erp]\nadapter = "jsonl"\n', encoding="utf-8")
+    refused = run("demo", "--db", f"sqlite:///{tmp_path / 'new.db'}", "--config", own)
+    assert refused.exit_code == 1
+    assert "configuration the demo did not write" in refused.output
+    assert own.read_text(encoding="utf-8") == '[sources.erp]\nadapter = "jsonl"\n'
+
+
+def test_the_demo_starts_afresh_over_what_it_wrote_before(demo, tmp_path):
+    """Its own database (marked in crmkit_state) is replaced, and so is its configuration."""
+    copy = tmp_path / "again.db"
+    shutil.copyfile(demo.url.removeprefix("sqlite:///"), copy)
+    fresh_sqlite(f"sqlite:///{copy}")
+    assert not copy.exists()
+    config = tmp_path / "again.toml"
+    shutil.copyfile(demo.config, config)
+    _claim_config(config)
