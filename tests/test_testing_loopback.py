@@ -158,3 +158,12 @@ def test_an_adapter_plugin_names_its_classes():
     plugin = AdapterPlugin(PagedAdapter)
     assert plugin.__name__ == "adapters:PagedAdapter"
     assert repr(plugin) == "AdapterPlugin(PagedAdapter)"
+
+
+def test_a_server_told_not_to_record_keeps_no_request():
+    """A long-running service (the demo's) answers without keeping bodies or credentials."""
+    with LoopbackServer(record=False) as server:
+        server.route("GET", "/ping", lambda _request: Response.json({"ok": True}))
+        with urllib.request.urlopen(f"{server.url}/ping", timeout=5) as answer:  # noqa: S310
+            assert json.loads(answer.read()) == {"ok": True}
+        assert server.requests == []

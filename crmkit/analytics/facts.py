@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import operator
 from decimal import Decimal
@@ -10,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from crmkit.analytics.parallel import side_by_side
 from crmkit.analytics.queries import interaction_facts, order_facts, order_rhythms, tune
 
 if TYPE_CHECKING:
+    import concurrent.futures
+
     from crmkit.analytics.settings import AnalyticsSettings
     from crmkit.store.database import Database
 
@@ -221,9 +223,8 @@ def purchase_rhythms(database: Database, now: dt.datetime, min_orders: int) -> l
     Only what a purchase rhythm needs is aggregated (orders, first and last order), in
     ``ORDER_PARTS`` shares of the customers at once; nothing is ranked.
     """
-    database.ensure_schema()  # once, before the threads' connections
     parts = [(k, ORDER_PARTS) for k in range(ORDER_PARTS)]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=ORDER_PARTS) as pool:
+    with side_by_side(database, ORDER_PARTS) as pool:
         futures = [pool.submit(_rhythm_part, database, now, min_orders, part) for part in parts]
         found = [f for future in futures for f in future.result()]
     return sorted(found, key=lambda f: (f.currency or "", f.customer_id))
@@ -253,8 +254,7 @@ def load_facts(
     rows. Ranking the per-customer aggregates (Pareto, RFM) is done here. The rows come by
     currency, revenue (best first) and customer, then the customers without orders by id.
     """
-    database.ensure_schema()  # once, before the threads' connections
-    with concurrent.futures.ThreadPoolExecutor(max_workers=ORDER_PARTS + 1) as pool:
+    with side_by_side(database, ORDER_PARTS + 1) as pool:
         served = pool.submit(service_rows, database, settings, now) if service else None
         rows = order_rows(database, settings, now, pool)
         load = served.result() if served is not None else {}

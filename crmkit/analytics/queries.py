@@ -1,8 +1,8 @@
 """SQL for the analytics: rows attributed to golden customers, and their aggregates.
 
-An order or interaction belongs to the customer holding the source identity it names, else
-to the customer holding its phone, else its e-mail (the lowest id when several do) — the
-card's read-time linking (:func:`crmkit.store.orders.linked_ids`), stored in each row's
+An order or interaction counts for the customer holding the source identity it names, else
+for the customer holding its phone, else its e-mail (the lowest id when several do, so each
+row counts once; the card shows such a row on every holder's card), stored in each row's
 ``customer_id`` (:mod:`crmkit.store.customer_links`) so that the reports group on an integer
 instead of three lookups per row. An order known in several systems (one order group) counts
 once, through its first stored row; its status is the group's status.

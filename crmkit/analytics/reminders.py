@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ import attrs
 import sqlalchemy as sa
 
 from crmkit.analytics.facts import purchase_rhythms
+from crmkit.analytics.parallel import side_by_side
 from crmkit.analytics.queries import folded
 from crmkit.store.tables import customers, interactions
 
@@ -116,7 +116,7 @@ def _replenishment(
     found = []
     for f in purchase_rhythms(database, now, settings.replenish_min_orders):
         rhythm = f.rhythm_days()
-        if rhythm is None or f.last_order is None or f.orders < settings.replenish_min_orders:
+        if rhythm is None or f.last_order is None:  # the query kept min_orders and more
             continue
         rhythm = max(rhythm, 1.0)
         since = (now - f.last_order).total_seconds() / 86400
@@ -253,8 +253,7 @@ def reminders(
     """
     start = now.date()
     end = start + dt.timedelta(days=days)
-    database.ensure_schema()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+    with side_by_side(database, 3) as pool:
         jobs = [
             pool.submit(_key_dates, database, date_attributes, start, days),
             pool.submit(_follow_ups, database, settings, now, end),

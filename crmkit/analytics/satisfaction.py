@@ -8,13 +8,13 @@ with one of ``resolved_words``; the time to resolve runs until then.
 
 from __future__ import annotations
 
-import concurrent.futures
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlalchemy as sa
 
+from crmkit.analytics.parallel import side_by_side
 from crmkit.analytics.queries import interactions_with_owner, month_of, tune
 from crmkit.analytics.reminders import starts_with
 from crmkit.analytics.segments import NO_SEGMENT, segments
@@ -221,8 +221,7 @@ def satisfaction(
     The scores and complaints are read on their own connection while the segments are
     computed.
     """
-    database.ensure_schema()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+    with side_by_side(database, 1) as pool:
         read = pool.submit(_read, database, settings, now)
         segment_of = segments(database, settings, now, pm, explain=False).segment_of()
         months, customers, complaint_rows = read.result()

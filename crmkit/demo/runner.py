@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from crmkit.api import Crmkit
 from crmkit.cli_sync import sync_summary
 from crmkit.demo.show import (
@@ -52,9 +54,18 @@ def fresh_sqlite(url: str) -> None:
     Only a database an earlier demo wrote is deleted: any other file at that path raises
     :class:`ConfigError`, so ``--db`` pointed at real data by mistake loses nothing.
     """
-    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(f"--db {url!r} is not a database URL: {exc}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        raise ConfigError(
+            "the demo writes to an embedded SQLite file and starts it afresh: --db must be a "
+            f"sqlite:/// URL, not {parsed.render_as_string(hide_password=True)}"
+        )
+    if parsed.database in (None, "", ":memory:"):
         return
-    path = Path(url.removeprefix("sqlite:///"))
+    path = Path(parsed.database)
     if path.exists() and path.stat().st_size and not _written_by_demo(path):
         raise ConfigError(
             f"{path} holds a database the demo did not write; the demo starts from an empty "
@@ -67,7 +78,8 @@ def fresh_sqlite(url: str) -> None:
 def _written_by_demo(path: Path) -> bool:
     """Return whether the SQLite file at ``path`` carries the demo's mark."""
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        read_only = f"{path.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(read_only, uri=True)) as conn:
             found = conn.execute(
                 "SELECT 1 FROM crmkit_state WHERE name = ?", (DEMO_STATE,)
             ).fetchone()
@@ -184,8 +196,9 @@ def run_demo(
     _claim_config(config_path)
     fresh_sqlite(url)
     crm = Crmkit(Database(url), pm, default_region="RU")
-    stack = DemoStack()
+    stack: DemoStack | None = None
     try:
+        stack = DemoStack()
         crm.init()
         with crm.records.transaction() as session:
             session.set_state(DEMO_STATE, "crmkit demo")
@@ -226,5 +239,6 @@ def run_demo(
         crm.close()
         raise
     finally:
-        stack.stop()
+        if stack is not None:
+            stack.stop()
     return crm

@@ -170,33 +170,6 @@ class InputLoader:
         return inputs, features
 
 
-def load_inputs(
-    store: SqlResolutionStore,
-    validator: RecordValidator,
-    normalizer: Normalizer,
-    *,
-    regions: dict[str, str],
-    default_region: str | None,
-    priorities: dict[str, int] | None = None,
-    kinds: IdentifierKinds = BUILTIN_IDENTIFIER_KINDS,
-) -> tuple[Inputs, list[Features], int]:
-    """Return every current record's inputs, their features, and how many no longer load.
-
-    ``priorities`` are the sources' survivorship priorities; ``kinds`` the identifier kinds
-    that link on their own.
-    """
-    loader = InputLoader(
-        validator,
-        normalizer,
-        regions=regions,
-        default_region=default_region,
-        priorities=priorities,
-        kinds=kinds,
-    )
-    inputs, features = loader.load(store.current_records())
-    return inputs, features, loader.skipped
-
-
 def constraints(
     decisions: list[Decision], position: dict[Identity, int]
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int, bool]]]:

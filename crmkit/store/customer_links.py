@@ -1,12 +1,14 @@
 """The stored link from each order and interaction row to the customer it belongs to.
 
-A row belongs to the customer holding the source identity it names, else to the customer
-holding its phone, else its e-mail (the lowest id when several do): the rule the card
-applies when it reads (:func:`crmkit.store.orders.linked_ids`). The analytics aggregate
-millions of rows per customer, so the rule's answer is also stored, in ``customer_id``, and
-kept current: rows are linked when projected (:func:`link_rows`), and the rows concerning
-the customers an identity resolution rewrote are linked again in its transaction
-(:func:`relink_rows`).
+A row is counted for the customer holding the source identity it names, else for the
+customer holding its phone, else its e-mail — the lowest id when several do, so that each
+row counts once. (The card, :func:`crmkit.store.orders.linked_ids`, shows a row whose
+identity nobody holds on *every* card holding its phone or e-mail — a household's shared
+landline call on each member's card — while the reports credit it to one of them.) The
+analytics aggregate millions of rows per customer, so the answer is stored, in
+``customer_id``, and kept current: rows are linked when projected (:func:`link_rows`), and
+the rows concerning the customers an identity resolution rewrote are linked again in its
+transaction (:func:`relink_rows`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
     from crmkit.store.database import Database
+
+#: Key pairs per statement: two bound parameters each, under SQLite's old limit of 999.
+PAIRS_PER_STATEMENT = 450
 
 #: The linked tables, each with its phone and e-mail columns.
 LINKED: tuple[tuple[sa.Table, str, str], ...] = (
@@ -46,8 +51,9 @@ def owner(table: sa.Table, phone: str, email: str) -> sa.ColumnElement[Any]:
 def _link(conn: sa.Connection, table: sa.Table, phone: str, email: str, ids: Sequence[int]) -> None:
     """Link the rows of ``table`` with ``ids`` to their customers (all rows when empty)."""
     update = table.update().values(customer_id=owner(table, phone, email))
-    if not ids:
-        conn.execute(update)
+    if not ids:  # every row: write only those whose owner changed
+        changed = table.c.customer_id.is_distinct_from(owner(table, phone, email))
+        conn.execute(update.where(changed))
         return
     for chunk in chunked(ids):
         conn.execute(update.where(table.c.id.in_(chunk)))
@@ -58,7 +64,7 @@ def link_rows(conn: sa.Connection, table: sa.Table, keys: Sequence[tuple[str, st
     _, phone, email = next(linked for linked in LINKED if linked[0] is table)
     t = table.c
     update = table.update().values(customer_id=owner(table, phone, email))
-    for chunk in chunked(sorted(keys)):
+    for chunk in chunked(sorted(keys), PAIRS_PER_STATEMENT):
         conn.execute(update.where(sa.tuple_(t.source, t.external_id).in_(chunk)))
 
 

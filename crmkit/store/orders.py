@@ -3,8 +3,9 @@
 Events are stored by their own key and attached to an order group when read, through the
 order they name (by external id or by number), so an event that arrives before its order
 appears as soon as the order does. Which customer an order belongs to is looked up when
-read: through the source identity it names, else its phone, else its e-mail (the analytics
-read the same answer stored in ``customer_id``: :mod:`crmkit.store.customer_links`).
+read: through the source identity it names, else its phone or its e-mail (every holder: a
+shared landline's call shows on each card; the analytics count each row for one customer,
+stored in ``customer_id``: :mod:`crmkit.store.customer_links`).
 Writing is in :mod:`crmkit.store.order_projection`.
 """
 

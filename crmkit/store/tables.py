@@ -196,10 +196,11 @@ sync_runs = sa.Table(
 """One row per stream per ``crmkit sync``: what it read and stored, and how it ended."""
 
 # Orders, order events and interactions: projections of their source records, rebuilt from
-# them. Which customer an order or interaction belongs to is its identity's customer, else
-# its phone's, else its e-mail's (lowest id): looked up when the card reads it, and also
-# stored in ``customer_id`` (crmkit.store.customer_links) for the analytics, refreshed when
-# rows are projected and when identity resolution rewrites customers.
+# them. The card looks up when it reads which customers an order or interaction belongs to
+# (its identity's customer, else every holder of its phone or e-mail); the analytics count
+# each row for one customer (identity, else the lowest-id phone holder, else e-mail holder),
+# stored in ``customer_id`` (crmkit.store.customer_links) and refreshed when rows are
+# projected and when identity resolution rewrites customers.
 
 order_groups = sa.Table(
     "order_groups",

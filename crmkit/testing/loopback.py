@@ -153,12 +153,14 @@ class LoopbackServer(BackgroundServer):
 
     Use it as a context manager (or call :meth:`start` and :meth:`stop`). :meth:`route`
     sets the function answering one method and path (or path pattern); :attr:`requests`
-    lists what arrived. ``name`` names the serving thread.
+    lists what arrived (unless ``record`` is False: a long-running service keeps nothing).
+    ``name`` names the serving thread.
     """
 
-    def __init__(self, *, name: str = "crmkit-loopback") -> None:
+    def __init__(self, *, name: str = "crmkit-loopback", record: bool = True) -> None:
         self.routes: dict[tuple[str, str], Callable[[Request], Response]] = {}
         self.requests: list[Request] = []
+        self.record = record
         self._patterns: list[tuple[str, re.Pattern[str], Callable[[Request], Response]]] = []
         self._lock = threading.Lock()
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
@@ -189,8 +191,9 @@ class LoopbackServer(BackgroundServer):
         handler = self.routes.get((request.method, request.path))
         if handler is None:
             handler, request = self._pattern_route(request)
-        with self._lock:
-            self.requests.append(request)
+        if self.record:
+            with self._lock:
+                self.requests.append(request)
         if handler is None:
             return Response.json(
                 {"error": f"no route for {request.method} {request.path}"}, status=404

@@ -223,14 +223,21 @@ def test_the_committed_data_is_what_the_generator_writes(tmp_path):
             assert filecmp.cmp(path, original, shallow=False), relative
 
 
-def test_the_sap_service_refuses_a_request_declaring_entities():
-    """The demo SAP, like SAP's runtime, refuses a SOAP request with a DTD (an entity bomb)."""
+ENTITY_DOCUMENT = '<?xml version="1.0" encoding="{}"?><!DOCTYPE x [<!ENTITY a "a">]><x>&a;</x>'
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_the_sap_service_refuses_a_request_declaring_entities(encoding):
+    """The demo SAP, like SAP's runtime, refuses a SOAP request with a DTD (an entity bomb).
+
+    In UTF-16 too, where no byte search for ``<!DOCTYPE`` would find it.
+    """
     import urllib.error
     import urllib.request
 
     from crmkit.demo.services.loopback import basic_token
 
-    body = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "a">]><x>&a;</x>'
+    body = ENTITY_DOCUMENT.format(encoding).encode(encoding)
     with SapService("pw") as sap:
         url = f"{sap.url}/sap/bc/srt/rfc/sap/zcrmkit_crm/100/zcrmkit_crm/zcrmkit_crm"
         headers = {"Authorization": basic_token("CRMKIT_RFC", "pw")}
@@ -300,6 +307,16 @@ def test_the_demo_never_deletes_a_database_or_config_it_did_not_write(tmp_path):
     assert not (tmp_path / "d.toml").exists()
     with crmkit.open(f"sqlite:///{real}", entrypoints=False) as crm:
         assert [c.name for c in crm.customers()] == ["ООО «Настоящая»"]
+    elsewhere = run("demo", "--db", "postgresql+psycopg://app:s3cret@db.example/crm")
+    assert elsewhere.exit_code == 1
+    assert "--db must be a sqlite:/// URL" in elsewhere.output
+    assert "s3cret" not in elsewhere.output
+    odd = tmp_path / "odd #1.db"
+    shutil.copyfile(real, odd)
+    refused = run("demo", "--db", f"sqlite:///{odd}", "--config", tmp_path / "d.toml")
+    assert refused.exit_code == 1
+    assert "the demo did not write" in refused.output
+    assert odd.stat().st_size == real.stat().st_size
     own = tmp_path / "crmkit.toml"
     own.write_text('[sources.erp]\nadapter = "jsonl"\n', encoding="utf-8")
     refused = run("demo", "--db", f"sqlite:///{tmp_path / 'new.db'}", "--config", own)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import crmkit
 from crmkit.analytics import AnalyticsSettings
 from crmkit.analytics.plots import (
     PlotUnavailableError,
@@ -537,3 +538,36 @@ def test_reports_that_only_need_segments_classify_alike_without_the_why(filled):
     assert "VIP" in {r.segment for r in quiet.customers}
     assert any(m.why for r in explained.customers for m in r.memberships)
     assert all(not m.why for r in quiet.customers for m in r.memberships)
+
+
+def test_queries_run_side_by_side_only_where_each_thread_gets_its_own_connection(tmp_path):
+    """An in-memory SQLite shares one connection: its jobs run in the calling thread."""
+    import threading
+
+    from crmkit.analytics.parallel import side_by_side
+    from crmkit.store import Database
+
+    memory, on_file = Database("sqlite://"), Database(f"sqlite:///{tmp_path / 'a.db'}")
+    with side_by_side(memory, 2) as pool:
+        assert pool.submit(threading.get_ident).result() == threading.get_ident()
+        failed = pool.submit(int, "not a number")
+        with pytest.raises(ValueError, match="not a number"):
+            failed.result()
+    with side_by_side(on_file, 2) as pool:
+        assert pool.submit(threading.get_ident).result() != threading.get_ident()
+    for database in (memory, on_file):
+        database.engine.dispose()
+
+
+def test_reports_on_an_in_memory_database():
+    """Every report runs on ``sqlite://`` (one shared connection), with the known answers."""
+    with crmkit.open("sqlite://", entrypoints=False, default_region="RU") as crm:
+        fill(crm)
+        vips = {
+            (r.facts.name, r.facts.currency)
+            for r in crm.segments(now=NOW).customers
+            if r.segment == "VIP"
+        }
+        assert vips == {("Vera VIP", "EUR"), ("Dan Dollar", "USD")}
+        assert crm.satisfaction(now=NOW).rows()
+        assert crm.reminders(7, now=NOW)

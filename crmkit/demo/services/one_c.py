@@ -66,7 +66,7 @@ class OneCService(LoopbackServer):
     """A 1C:Enterprise OData publication on loopback; user ``crmkit``."""
 
     def __init__(self, password: str) -> None:
-        super().__init__(name="crmkit-demo-1c")
+        super().__init__(name="crmkit-demo-1c", record=False)
         self.password = password
         self.entities: dict[str, list[dict[str, Any]]] = {
             entity: json.loads(data_file("1c", file).read_text(encoding="utf-8"))["value"]

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
+from xml.parsers import expat
 from xml.sax.saxutils import escape
 
 from crmkit.demo.services.loopback import data_file, guarded
@@ -214,15 +215,33 @@ def envelope(body: str) -> bytes:
     ).encode()
 
 
+def _refuse_dtd(body: bytes) -> None:
+    """Raise ValueError when ``body`` declares a DTD or an entity, in whatever encoding.
+
+    expat reads the document's own encoding (UTF-16 included), so no spelling of
+    ``<!DOCTYPE`` gets past it the way it would past a byte search.
+    """
+
+    def refuse(*_args: object) -> None:
+        raise ValueError("DTDs and entities are not accepted")
+
+    scanner = expat.ParserCreate()
+    scanner.StartDoctypeDeclHandler = refuse
+    scanner.EntityDeclHandler = refuse
+    try:
+        scanner.Parse(body, True)  # noqa: FBT003 - expat's positional "final" flag
+    except expat.ExpatError as exc:
+        raise ValueError(f"not XML: {exc}") from exc
+
+
 def parse_request(body: bytes, schema: Schema) -> tuple[str, dict[str, Any]]:
     """Return the operation and the style-free parameters of a SOAP request.
 
     Tables (``TableOf…`` in the WSDL) become lists of rows. A document declaring a DTD or
     entities is refused, as SAP's runtime refuses it.
     """
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
-        raise ValueError("DTDs and entities are not accepted")
-    root = ET.fromstring(body)  # noqa: S314 - no DTD or entity reaches the parser
+    _refuse_dtd(body)
+    root = ET.fromstring(body)  # noqa: S314 - _refuse_dtd let no DTD or entity through
     soap_body = next(root.iter(f"{{{SOAP_NS}}}Body"))
     request = next(iter(soap_body))
     operation = _local(request.tag)
@@ -257,7 +276,7 @@ class SapService(LoopbackServer):
     """SAP ECC's SOAP runtime on loopback: the WSDL at :attr:`wsdl_url`, user ``CRMKIT_RFC``."""
 
     def __init__(self, password: str) -> None:
-        super().__init__(name="crmkit-demo-sap")
+        super().__init__(name="crmkit-demo-sap", record=False)
         self.password = password
         self.wsdl = data_file("sap", "zcrmkit_crm.wsdl").read_bytes()
         self.schema = Schema(self.wsdl)

@@ -38,7 +38,7 @@ class ShopService(LoopbackServer):
     """A WooCommerce shop on loopback with its REST API keys."""
 
     def __init__(self, consumer_key: str, consumer_secret: str) -> None:
-        super().__init__(name="crmkit-demo-shop")
+        super().__init__(name="crmkit-demo-shop", record=False)
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
         self.customers: list[dict[str, Any]] = json.loads(

@@ -1,8 +1,8 @@
 """The stored customer link of orders and interactions, for the analytics.
 
 Each order and interaction row gets ``customer_id``: the customer holding the source identity
-it names, else its phone, else its e-mail (the lowest id when several do), the same rule the
-card applies when it reads. Existing rows are linked here; crmkit keeps the link current when
+it names, else its phone, else its e-mail (the lowest id when several do, so that each row
+counts once). Existing rows are linked here; crmkit keeps the link current when
 it projects rows and when identity resolution rewrites customers.
 
 Migrations are frozen copies: they never import crmkit's current table definitions.
