@@ -9,6 +9,13 @@ analytics aggregate millions of rows per customer, so the answer is stored, in
 ``customer_id``, and kept current: rows are linked when projected (:func:`link_rows`), and
 the rows concerning the customers an identity resolution rewrote are linked again in its
 transaction (:func:`relink_rows`).
+
+On PostgreSQL both hold one advisory lock (:func:`hold_links_lock`) until they commit: a
+projection that linked a row to the old owner while a resolution was writing would otherwise
+commit it after the resolution's relink had looked, and the row would stay stale (READ
+COMMITTED lets neither see the other's uncommitted rows). A projection takes the lock before
+it writes any row, so the two never wait on each other's row locks. SQLite lets one writer
+at a time in anyway.
 """
 
 from __future__ import annotations
@@ -28,11 +35,24 @@ if TYPE_CHECKING:
 #: Key pairs per statement: two bound parameters each, under SQLite's old limit of 999.
 PAIRS_PER_STATEMENT = 450
 
+#: The advisory lock that linking rows and rewriting their owners hold until they commit.
+LINKS_LOCK = "crmkit:customer-links"
+
 #: The linked tables, each with its phone and e-mail columns.
 LINKED: tuple[tuple[sa.Table, str, str], ...] = (
     (orders, "contact_phone", "contact_email"),
     (interactions, "phone", "email"),
 )
+
+
+def hold_links_lock(conn: sa.Connection) -> None:
+    """Wait for, then hold until ``conn``'s transaction ends, the right to link rows.
+
+    PostgreSQL only (a transaction-level advisory lock, taken again at no cost by the
+    transaction that holds it); elsewhere the database's single writer serialises already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(LINKS_LOCK))))
 
 
 def owner(table: sa.Table, phone: str, email: str) -> sa.ColumnElement[Any]:
@@ -62,6 +82,7 @@ def _link(conn: sa.Connection, table: sa.Table, phone: str, email: str, ids: Seq
 def link_rows(conn: sa.Connection, table: sa.Table, keys: Sequence[tuple[str, str]]) -> None:
     """Link the rows of ``table`` (orders or interactions) with these ``(source, external_id)``."""
     _, phone, email = next(linked for linked in LINKED if linked[0] is table)
+    hold_links_lock(conn)
     t = table.c
     update = table.update().values(customer_id=owner(table, phone, email))
     for chunk in chunked(sorted(keys), PAIRS_PER_STATEMENT):
@@ -103,7 +124,9 @@ def relink_rows(conn: sa.Connection, customer_ids: Collection[int] | None) -> No
 
     Those are the rows linked to one of them and the rows whose identity, phone or e-mail
     one of them now holds; every row when ``customer_ids`` is None (a full resolution).
+    Waits for the projections linking rows to commit first (:func:`hold_links_lock`).
     """
+    hold_links_lock(conn)
     for table, phone, email in LINKED:
         if customer_ids is None:
             _link(conn, table, phone, email, ())

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from crmkit.store._upsert import chunked, upsert
-from crmkit.store.customer_links import link_rows
+from crmkit.store.customer_links import hold_links_lock, link_rows
 from crmkit.store.records import SqlRecordSession
 from crmkit.store.tables import (
     interactions,
@@ -99,9 +99,15 @@ class SqlOrderSession:
         self.state = SqlRecordSession(conn)
 
     def lock(self, name: str) -> None:
-        """Serialise projection passes across processes (PostgreSQL advisory lock)."""
+        """Serialise projection passes across processes, and with identity resolutions' relinks.
+
+        PostgreSQL advisory locks held until the transaction ends: the pass's own, then the
+        customer-link lock (:func:`~crmkit.store.customer_links.hold_links_lock`), before
+        any row is written.
+        """
         if self.conn.dialect.name == "postgresql":
             self.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(name))))
+        hold_links_lock(self.conn)
 
     def last_record_id(self) -> int:
         """Return the id of the newest stored source record (0 when there is none)."""

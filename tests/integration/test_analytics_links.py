@@ -2,13 +2,14 @@
 
 The analytics group on ``customer_id`` stored in each order and interaction row. It must
 always equal what the card finds when it reads (the identity's customer, else the phone's,
-else the e-mail's): after projection, merges, unmerges, new customers, and the migration
-that adds it to an existing database.
+else the e-mail's): after projection, merges, unmerges, new customers, a resolution that
+commits while a projection is open, and the migration that adds it to an existing database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 
 from crmkit.domain import Identity
+from crmkit.store import order_projection
 from crmkit.store.orders import owners
 from crmkit.store.tables import interactions, orders
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from crmkit.store import Database
 
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+#: How long a projection keeps its transaction open while a resolution runs beside it.
+HOLD_SECONDS = 2.0
 PHONES = {"anna": "+74951110001", "clara": "+74951110003", "nobody": "+74951119999"}
 
 
@@ -215,3 +219,30 @@ def test_reminders_skip_the_promises_and_complaints_of_nobody(crm):
     )
     found = [(r.kind, r.name) for r in crm.reminders(7, now=NOW)]
     assert sorted(found) == [("complaint", "Clara"), ("follow_up", "Clara")]
+
+
+def test_a_resolution_committing_during_a_projection_relinks_its_rows(open_crm, monkeypatch):
+    """The order ends on the customer its identity names, not on the phone's old owner."""
+    crm = open_crm(default_region="RU")
+    other = open_crm(default_region="RU")
+    crm.ingest_customers("shop", [{"external_id": "a", "name": "Anna", "phones": [PHONES["anna"]]}])
+    original = order_projection.link_rows
+    resolution: list[threading.Thread] = []
+
+    def link_rows_then_resolve_meanwhile(conn: Any, table: Any, keys: Any) -> None:
+        original(conn, table, keys)
+        if table is orders and not resolution:
+            nina = {"external_id": "n", "name": "Nina", "phones": ["+74951112222"]}
+            thread = threading.Thread(target=other.ingest_customers, args=("shop", [nina]))
+            resolution.append(thread)
+            thread.start()
+            thread.join(HOLD_SECONDS)  # the projection's transaction is still open here
+
+    monkeypatch.setattr(order_projection, "link_rows", link_rows_then_resolve_meanwhile)
+    crm.ingest_orders(
+        "shop", [order("o1", "100", {"external_id": "n", "phones": [PHONES["anna"]]})]
+    )
+    resolution[0].join()
+
+    links = assert_links_current(crm)
+    assert links[("orders", "o1")] == customer_id(crm, "n") != customer_id(crm, "a")
