@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from contextlib import AbstractContextManager
     from types import TracebackType
+    from typing import Unpack
 
     from crmkit.analytics.churn import ChurnReport
     from crmkit.analytics.reminders import Reminder
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from crmkit.identity.features import IdentifierKinds
     from crmkit.services.calls import CallerCard
     from crmkit.services.card import AttributeDeclaration
+    from crmkit.services.interactions import InteractionFields
     from crmkit.services.orders import ProjectionReport
     from crmkit.store.sync import SyncRun
     from crmkit.sync.deadletters import RetryReport
@@ -189,15 +191,7 @@ class Crmkit:
         self, source: str, records: Iterable[Mapping[str, Any]], *, resolve: bool = True
     ) -> IngestOutcome:
         """Ingest customer records in the generic format (dicts) from ``source``."""
-        items = (
-            RawItem(
-                raw=msgspec.json.encode(r).decode(),
-                data=r,
-                position=f"item {n}",
-                raw_is_record=True,
-            )
-            for n, r in enumerate(records, start=1)
-        )
+        items = record_items(records)
         return self._ingest(source, "customers", items, None, resolve, DEFAULT_BATCH_SIZE)
 
     def _ingest(
@@ -573,15 +567,7 @@ class Crmkit:
     def _ingest_stream(
         self, source: str, stream: Stream, records: Iterable[Mapping[str, Any]]
     ) -> IngestOutcome:
-        items = (
-            RawItem(
-                raw=msgspec.json.encode(r).decode(),
-                data=r,
-                position=f"item {n}",
-                raw_is_record=True,
-            )
-            for n, r in enumerate(records, start=1)
-        )
+        items = record_items(records)
         outcome = self._ingest(
             source, stream.value, items, None, resolve=False, batch_size=DEFAULT_BATCH_SIZE
         )
@@ -604,49 +590,20 @@ class Crmkit:
         """Ingest interaction records in the generic format (dicts) from ``source``."""
         return self._ingest_stream(source, Stream.INTERACTIONS, records)
 
-    def record_interaction(
-        self,
-        source: str,
-        *,
-        channel: str,
-        direction: str,
-        occurred_at: dt.datetime,
-        external_id: str | None = None,
-        customer_external_id: str | None = None,
-        phone: str | None = None,
-        email: str | None = None,
-        duration_seconds: int | None = None,
-        subject: str | None = None,
-        agent: str | None = None,
-        outcome: str | None = None,
-        order_number: str | None = None,
-        csat: int | None = None,
-        nps: int | None = None,
-    ) -> Interaction:
+    def record_interaction(self, source: str, **fields: Unpack[InteractionFields]) -> Interaction:
         """Record one interaction from ``source`` and return it, linked like an imported one.
 
-        ``occurred_at`` must be aware; ``external_id`` defaults to a new UUID. The customer
-        is named by ``customer_external_id`` (an identity of ``source``), ``phone`` or
-        ``email``. Raises :class:`~crmkit.errors.RecordError` when it is not valid.
+        Keyword arguments: ``channel`` and ``direction`` (required), ``occurred_at``
+        (required, aware), ``external_id`` (defaults to a new UUID), ``customer_external_id``
+        (an identity of ``source``), ``phone`` or ``email`` naming the customer,
+        ``duration_seconds``, ``subject``, ``agent``, ``outcome``, ``order_number``,
+        ``csat`` and ``nps``. Raises :class:`~crmkit.errors.RecordError` when it is not
+        valid, :class:`TypeError` for a missing or unknown argument.
         """
-        from crmkit.services.interactions import interaction_record
+        from crmkit.services.interactions import check_fields, interaction_record
 
-        record = interaction_record(
-            channel=channel,
-            direction=direction,
-            occurred_at=occurred_at,
-            external_id=external_id,
-            customer_external_id=customer_external_id,
-            phone=phone,
-            email=email,
-            duration_seconds=duration_seconds,
-            subject=subject,
-            agent=agent,
-            outcome=outcome,
-            order_number=order_number,
-            csat=csat,
-            nps=nps,
-        )
+        check_fields(dict(fields), "record_interaction")
+        record = interaction_record(**fields)
         self.validators[Stream.INTERACTIONS].validate(record)
         self.ingest_interactions(source, [record])
         found = self.interaction_store.get(source, record["external_id"])
@@ -921,3 +878,10 @@ def open(  # noqa: A001 - the natural name for opening a crmkit database
             crm.close()
             raise
     return crm
+
+
+def record_items(records: Iterable[Mapping[str, Any]]) -> Iterator[RawItem]:
+    """Yield an item per record in the generic format, its JSON kept as the raw payload."""
+    for n, record in enumerate(records, start=1):
+        raw = msgspec.json.encode(record).decode()
+        yield RawItem(raw=raw, data=record, position=f"item {n}", raw_is_record=True)

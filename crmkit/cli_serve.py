@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socketserver
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import click
@@ -13,7 +13,12 @@ from crmkit.cli_sync import config_option
 from crmkit.config import load_config
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from crmkit.config import Config
     from crmkit.webhooks.app import WebhookApp
+
+F = TypeVar("F", bound="Callable[..., Any]")
 
 
 class ThreadingWsgiServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -36,10 +41,40 @@ def make_webhook_server(app: WebhookApp, host: str, port: int) -> WSGIServer:
     )
 
 
+def listen_options(command: F) -> F:
+    """Add ``--host`` (default 127.0.0.1) and ``--port`` (default 8080) to a serving command."""
+    command = click.option(
+        "--port", default=8080, show_default=True, type=int, help="Port to listen on."
+    )(command)
+    return click.option(
+        "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
+    )(command)
+
+
+def serving_config(state: State, config_file: str | None) -> Config:
+    """Return the configuration to serve; its database is used unless ``--db`` named one."""
+    config = load_config(config_file)
+    if state.db_url is None and config.database_url:
+        state.db_url = config.database_url
+    return config
+
+
+def run_webhook_server(app: WebhookApp, host: str, port: int) -> None:
+    """Serve ``app`` on ``host``:``port`` until interrupted, first printing each source's URL."""
+    with make_webhook_server(app, host, port) as server:
+        for path, receiver in app.routes.items():
+            click.echo(
+                f"{receiver.source} ({receiver.name}): http://{host}:{server.server_port}{path}"
+            )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped")
+
+
 @click.command()
 @config_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@listen_options
 @click.option(
     "--source",
     "sources",
@@ -66,19 +101,9 @@ def serve(
     """Receive webhooks of the configured sources at http://HOST:PORT/webhooks/SOURCE."""
     from crmkit.webhooks.setup import app_from_config
 
-    config = load_config(config_file)
-    if state.db_url is None and config.database_url:
-        state.db_url = config.database_url
+    config = serving_config(state, config_file)
     app = app_from_config(state.crm(), config, sources or None, resolve=resolve)
-    with make_webhook_server(app, host, port) as server:
-        for path, receiver in app.routes.items():
-            click.echo(
-                f"{receiver.source} ({receiver.name}): http://{host}:{server.server_port}{path}"
-            )
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("stopped")
+    run_webhook_server(app, host, port)
 
 
 def register(group: click.Group) -> None:

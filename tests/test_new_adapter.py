@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import json
 import os
@@ -219,3 +220,22 @@ def test_the_generated_code_is_clean_by_its_own_lint_settings(generated):
     assert checked.returncode == 0, checked.stdout + checked.stderr
     formatted = run(["-m", "ruff", "format", "--check", "--no-cache", "."], generated)
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+def test_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
+    """A file in the way of the folder: one line naming the folder and why, exit status 1."""
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    directory = blocker / "adapters"
+    reason = os.strerror(errno.ENOTDIR)
+    with pytest.raises(ScaffoldError, match=rf"cannot write the adapter into .*: {reason}"):
+        new_adapter("acme", directory)
+    pm = get_plugin_manager(entrypoints=False)
+    result = CliRunner().invoke(
+        build_cli(pm), ["new-adapter", "acme", "-d", str(directory)], obj=pm
+    )
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"Error: cannot write the adapter into {directory / 'crmkit-acme'}" in result.output
+    assert "Traceback" not in result.output
+    assert blocker.read_text(encoding="utf-8") == "a file, not a folder"

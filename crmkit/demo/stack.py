@@ -7,6 +7,7 @@ this run, and writes a configuration whose secrets are ``env:`` references;
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -76,16 +77,24 @@ def check_adapters(installed: Iterable[str]) -> None:
 
 
 class DemoStack:
-    """SAP, 1C and the web shop on loopback; the phone system ready to call back."""
+    """SAP, 1C and the web shop on loopback; the phone system ready to call back.
+
+    Each service loads its data before it binds its port; if one cannot be made, the ports
+    of those made before it are closed again.
+    """
 
     def __init__(self) -> None:
         self.environment = {name: secrets.token_urlsafe(18) for name in SECRETS.values()}
-        self.sap = SapService(self.environment[SECRETS["sap"]])
-        self.one_c = OneCService(self.environment[SECRETS["1c"]])
-        self.shop = ShopService(
-            f"ck_{self.environment[SECRETS['shop_key']]}",
-            f"cs_{self.environment[SECRETS['shop_secret']]}",
-        )
+        with contextlib.ExitStack() as made:
+            self.sap = SapService(self.environment[SECRETS["sap"]])
+            made.callback(self.sap.stop)
+            self.one_c = OneCService(self.environment[SECRETS["1c"]])
+            made.callback(self.one_c.stop)
+            self.shop = ShopService(
+                f"ck_{self.environment[SECRETS['shop_key']]}",
+                f"cs_{self.environment[SECRETS['shop_secret']]}",
+            )
+            made.pop_all()
         self.environment[SECRETS["shop_key"]] = self.shop.consumer_key
         self.environment[SECRETS["shop_secret"]] = self.shop.consumer_secret
         self.phones = PhoneSystem(self.environment[SECRETS["phones"]])

@@ -42,7 +42,7 @@ FILES = {
 
 
 class ScaffoldError(CrmkitError):
-    """The adapter cannot be generated: a bad name, or a folder that is already there."""
+    """The adapter cannot be generated: a bad name, a folder already there or not writable."""
 
 
 @attrs.frozen
@@ -107,10 +107,23 @@ def new_adapter(name: str, directory: Path, *, force: bool = False) -> Path:
     """Write the distribution of adapter ``name`` into ``directory``; return its folder.
 
     The folder is ``directory/crmkit-NAME``. An existing folder is refused unless ``force``,
-    which overwrites the kit's files in it (and leaves any other file alone).
+    which overwrites the kit's files in it (and leaves any other file alone). A folder that
+    cannot be written (no permission, a file in the way, a full disk) raises
+    :class:`ScaffoldError` naming it and the reason.
     """
     names = AdapterNames.parse(name)
     target = directory / names.distribution
+    try:
+        return _write(names, target, force=force)
+    except OSError as exc:
+        where = exc.filename or target
+        raise ScaffoldError(
+            f"cannot write the adapter into {target}: {exc.strerror or exc} ({where})"
+        ) from exc
+
+
+def _write(names: AdapterNames, target: Path, *, force: bool) -> Path:
+    """Write the kit's files for ``names`` into ``target``; return it (see new_adapter)."""
     if target.exists() and not force:
         raise ScaffoldError(f"{target} already exists: choose another --directory, or --force")
     if target.exists() and not target.is_dir():

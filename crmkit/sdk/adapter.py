@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import attrs
 import marshmallow
 
-from crmkit.errors import ConfigError, format_messages
+from crmkit.sdk.settings import load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from crmkit.domain import RawItem
 
@@ -78,12 +78,9 @@ class Adapter:
 
     def __init__(self, source: str, config: Mapping[str, Any]) -> None:
         self.source = source
-        try:
-            self.config: dict[str, Any] = self.config_schema().load(dict(config))
-        except marshmallow.ValidationError as exc:
-            raise ConfigError(
-                f"source {source!r} (adapter {self.name!r}): {format_messages(exc.messages)}"
-            ) from exc
+        self.config: dict[str, Any] = load_settings(
+            self.config_schema, config, f"source {source!r} (adapter {self.name!r})"
+        )
 
     @classmethod
     def stream_names(cls) -> list[str]:
@@ -133,3 +130,29 @@ def json_item(raw: str, position: str) -> RawItem:
     except msgspec.DecodeError as exc:
         return RawItem(raw=raw, data=None, position=position, error=f"malformed JSON: {exc}")
     return RawItem(raw=raw, data=data, position=position, raw_is_record=True)
+
+
+def reparse_json(
+    raw: str, position: str | None, make: Callable[[Any, str], dict[str, Any]]
+) -> RawItem:
+    """Return the item for a dead letter's raw JSON, mapped again by ``make(data, position)``.
+
+    For adapters whose raw payload is the source's JSON object, not the record: numbers are
+    decoded exactly (:func:`~crmkit.sdk.mapping.exact_json`). A letter of a webhook delivery
+    that failed verification is refused, so that a forged body is never ingested; text that
+    is not JSON, or that ``make`` cannot map, gives an item with ``error`` set.
+    """
+    import msgspec
+
+    from crmkit.domain import RawItem
+    from crmkit.sdk.mapping import exact_json, mapped_item
+    from crmkit.webhooks.receiver import is_rejected
+
+    where = position or "dead letter"
+    if is_rejected(position):
+        return RawItem(raw, None, where, error="bad signature: a forged delivery is never ingested")
+    try:
+        data = exact_json(raw)
+    except msgspec.DecodeError as exc:
+        return RawItem(raw, None, where, error=f"malformed JSON: {exc}")
+    return mapped_item(raw, where, lambda: make(data, where))

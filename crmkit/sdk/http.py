@@ -102,6 +102,16 @@ def redact_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
+def with_query(url: str, params: Mapping[str, Any] | None) -> str:
+    """Return ``url`` with ``params`` added to its query (``None`` values left out)."""
+    if not params:
+        return url
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    if not query:
+        return url
+    return f"{url}{'&' if urllib.parse.urlsplit(url).query else '?'}{query}"
+
+
 @attrs.frozen
 class HttpResponse:
     """A successful response: status, headers (lower-case names) and the body bytes."""
@@ -234,11 +244,9 @@ class HttpClient:
                 ) from failure.__cause__
 
     def _url(self, url: str, params: Mapping[str, Any] | None) -> str:
-        full = urllib.parse.urljoin(self.base_url, url) if self.base_url else url
-        if params:
-            query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-            full = f"{full}{'&' if urllib.parse.urlsplit(full).query else '?'}{query}"
-        return full
+        return with_query(
+            urllib.parse.urljoin(self.base_url, url) if self.base_url else url, params
+        )
 
     def _send(
         self, method: str, url: str, body: bytes | None, headers: dict[str, str]

@@ -30,17 +30,6 @@ def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'cli.db'}"
 
 
-def run(*args, env=None):
-    """Invoke ``crmkit ARGS`` with the built-in plugins only; return click's result."""
-    return CliRunner().invoke(
-        cli,
-        [str(a) for a in args],
-        obj=get_plugin_manager(entrypoints=False),
-        env=env,
-        catch_exceptions=False,
-    )
-
-
 def table_cells(line):
     """Return the stripped cells of one line of a rich table."""
     return [cell.strip() for cell in re.split(r"[┃│]", line)[1:-1]]
@@ -82,7 +71,7 @@ def malformed_file(input_files):
     return input_files.jsonl("customers.jsonl", [lines[n] for n in range(1, 9)])
 
 
-def test_init_creates_a_new_sqlite_file_and_then_finds_it_up_to_date(tmp_path, sqlite_url):
+def test_init_creates_a_new_sqlite_file_and_then_finds_it_up_to_date(run, tmp_path, sqlite_url):
     """The first init creates and migrates the file; the second has nothing to do."""
     first = run("--db", sqlite_url, "init")
     assert first.exit_code == 0, first.output
@@ -96,7 +85,9 @@ def test_init_creates_a_new_sqlite_file_and_then_finds_it_up_to_date(tmp_path, s
     assert f"schema is up to date (revision {head})" in second.output
 
 
-def test_without_db_or_environment_the_database_is_crmkit_db_in_the_current_directory(tmp_path):
+def test_without_db_or_environment_the_database_is_crmkit_db_in_the_current_directory(
+    run, tmp_path
+):
     """The default database is sqlite:///crmkit.db, relative to the working directory."""
     result = run("init")
     assert result.exit_code == 0, result.output
@@ -104,7 +95,7 @@ def test_without_db_or_environment_the_database_is_crmkit_db_in_the_current_dire
     assert "sqlite:///crmkit.db" in result.output
 
 
-def test_crmkit_database_url_names_the_database(tmp_path):
+def test_crmkit_database_url_names_the_database(run, tmp_path):
     """CRMKIT_DATABASE_URL is used when --db is not given."""
     url = f"sqlite:///{tmp_path / 'from-env.db'}"
     result = run("init", env={"CRMKIT_DATABASE_URL": url})
@@ -113,7 +104,7 @@ def test_crmkit_database_url_names_the_database(tmp_path):
     assert not (tmp_path / "crmkit.db").exists()
 
 
-def test_db_wins_over_crmkit_database_url(tmp_path):
+def test_db_wins_over_crmkit_database_url(run, tmp_path):
     """An explicit --db overrides the environment variable."""
     env = {"CRMKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}"}
     result = run("--db", f"sqlite:///{tmp_path / 'option.db'}", "init", env=env)
@@ -123,7 +114,7 @@ def test_db_wins_over_crmkit_database_url(tmp_path):
 
 
 def test_import_keeps_every_good_line_dead_letters_each_bad_one_and_a_rerun_adds_nothing(
-    database_url, malformed_file
+    run, database_url, malformed_file
 ):
     """The issue's done-criterion, on SQLite and PostgreSQL, through the command line."""
     first = run("--db", database_url, "import", "jsonl", malformed_file, "--source", "shop")
@@ -154,7 +145,7 @@ def test_import_keeps_every_good_line_dead_letters_each_bad_one_and_a_rerun_adds
     assert len(export.stdout.splitlines()) == len(GOOD_LINES)
 
 
-def test_deadletters_list_shows_each_bad_line_with_its_line_number(sqlite_url, malformed_file):
+def test_deadletters_list_shows_each_bad_line_with_its_line_number(run, sqlite_url, malformed_file):
     """The table of dead letters names the source and the line of every bad record."""
     run("--db", sqlite_url, "import", "jsonl", malformed_file, "--source", "shop")
     result = run("--db", sqlite_url, "deadletters", "list")
@@ -165,14 +156,14 @@ def test_deadletters_list_shows_each_bad_line_with_its_line_number(sqlite_url, m
     assert all(cells[1] == "shop" for cells in rows if cells[1])
 
 
-def test_deadletters_list_says_so_when_there_are_none(sqlite_url):
+def test_deadletters_list_says_so_when_there_are_none(run, sqlite_url):
     """An empty dead-letter table is reported in words."""
     result = run("--db", sqlite_url, "deadletters", "list")
     assert result.exit_code == 0, result.output
     assert "no dead letters" in result.output
 
 
-def test_customers_export_jsonl_writes_one_customer_per_line(sqlite_url, malformed_file):
+def test_customers_export_jsonl_writes_one_customer_per_line(run, sqlite_url, malformed_file):
     """Each line is a JSON object with id, golden fields and identities."""
     run("--db", sqlite_url, "import", "jsonl", malformed_file, "--source", "shop", "--region", "RU")
     result = run("--db", sqlite_url, "customers", "export", "--format", "jsonl")
@@ -188,7 +179,9 @@ def test_customers_export_jsonl_writes_one_customer_per_line(sqlite_url, malform
         assert doc["identities"] == [{"source": "shop", "external_id": line["external_id"]}]
 
 
-def test_customers_export_csv_has_a_header_and_one_row_per_customer(sqlite_url, malformed_file):
+def test_customers_export_csv_has_a_header_and_one_row_per_customer(
+    run, sqlite_url, malformed_file
+):
     """The CSV export parses back into one row per customer with its identities."""
     run("--db", sqlite_url, "import", "jsonl", malformed_file, "--source", "shop")
     result = run("--db", sqlite_url, "customers", "export", "--format", "csv")
@@ -200,7 +193,7 @@ def test_customers_export_csv_has_a_header_and_one_row_per_customer(sqlite_url, 
     assert rows[2]["name"] == "ООО «Ромашка»"
 
 
-def test_customers_export_writes_to_a_file_with_output(tmp_path, sqlite_url, malformed_file):
+def test_customers_export_writes_to_a_file_with_output(run, tmp_path, sqlite_url, malformed_file):
     """--output writes the export to a file instead of standard output."""
     run("--db", sqlite_url, "import", "jsonl", malformed_file, "--source", "shop")
     target = tmp_path / "out.jsonl"
@@ -209,7 +202,7 @@ def test_customers_export_writes_to_a_file_with_output(tmp_path, sqlite_url, mal
     assert len(target.read_text(encoding="utf-8").splitlines()) == len(GOOD_LINES)
 
 
-def test_importing_through_an_unknown_adapter_fails_listing_the_installed_ones(sqlite_url):
+def test_importing_through_an_unknown_adapter_fails_listing_the_installed_ones(run, sqlite_url):
     """An unknown adapter name is a clean error (no traceback) naming the alternatives."""
     result = run("--db", sqlite_url, "import", "nosuchadapter", "x.jsonl", "--source", "s")
     assert result.exit_code != 0
@@ -227,7 +220,7 @@ def test_importing_through_an_unknown_adapter_fails_listing_the_installed_ones(s
     ],
 )
 def test_a_bad_adapter_option_is_a_clear_error(
-    sqlite_url, malformed_file, option, exit_code, message
+    run, sqlite_url, malformed_file, option, exit_code, message
 ):
     """A malformed, mistyped or unknown --option is refused with the setting's name."""
     result = run(
@@ -238,7 +231,7 @@ def test_a_bad_adapter_option_is_a_clear_error(
     assert "Traceback" not in result.output
 
 
-def test_an_adapter_option_reaches_the_adapter(sqlite_url, malformed_file):
+def test_an_adapter_option_reaches_the_adapter(run, sqlite_url, malformed_file):
     """--option max_record_bytes=20 makes every longer line a dead letter."""
     result = run(
         "--db",
@@ -255,7 +248,7 @@ def test_an_adapter_option_reaches_the_adapter(sqlite_url, malformed_file):
     assert import_summary(result.stdout)["new"] == 0
 
 
-def test_importing_a_missing_file_is_a_clean_error(sqlite_url, tmp_path):
+def test_importing_a_missing_file_is_a_clean_error(run, sqlite_url, tmp_path):
     """A path that does not exist gives a one-line error naming it, exit status 1."""
     missing = tmp_path / "missing.jsonl"
     result = run("--db", sqlite_url, "import", "jsonl", missing, "--source", "s")
@@ -264,7 +257,7 @@ def test_importing_a_missing_file_is_a_clean_error(sqlite_url, tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_a_database_from_a_newer_crmkit_is_refused_by_init(sqlite_url):
+def test_a_database_from_a_newer_crmkit_is_refused_by_init(run, sqlite_url):
     """Init on a database at an unknown revision fails cleanly and says why."""
     assert run("--db", sqlite_url, "init").exit_code == 0
     engine = sa.create_engine(sqlite_url)
@@ -277,7 +270,7 @@ def test_a_database_from_a_newer_crmkit_is_refused_by_init(sqlite_url):
     assert "newer crmkit" in result.output
 
 
-def test_plugins_json_parses_and_lists_built_ins_with_all():
+def test_plugins_json_parses_and_lists_built_ins_with_all(run):
     """Plugins --json is JSON; --all adds the built-in plugins with their hooks."""
     plain = run("plugins", "--json")
     assert plain.exit_code == 0, plain.output
@@ -289,7 +282,7 @@ def test_plugins_json_parses_and_lists_built_ins_with_all():
     assert "register_adapters" in by_name["crmkit.builtins.file_adapters"]["hooks"]
 
 
-def test_adapters_json_parses_and_describes_jsonl_and_csv():
+def test_adapters_json_parses_and_describes_jsonl_and_csv(run):
     """Adapters --json lists each adapter with its streams and settings."""
     result = run("adapters", "--json")
     assert result.exit_code == 0, result.output

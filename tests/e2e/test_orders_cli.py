@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from crmkit.cli import cli
-from crmkit.plugins import get_plugin_manager
 
 CUSTOMERS = [
     {
@@ -87,7 +83,7 @@ INTERACTIONS = [
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
+def db(run, tmp_path, monkeypatch):
     """Return the URL of a SQLite file with the customers, orders, events and calls imported."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
@@ -119,17 +115,7 @@ def db(tmp_path, monkeypatch):
     return url
 
 
-def run(*args):
-    """Invoke ``crmkit ARGS`` with the built-in plugins only; return click's result."""
-    return CliRunner().invoke(
-        cli,
-        [str(a) for a in args],
-        obj=get_plugin_manager(entrypoints=False),
-        catch_exceptions=False,
-    )
-
-
-def test_malformed_records_of_every_stream_are_dead_lettered_with_reasons(db):
+def test_malformed_records_of_every_stream_are_dead_lettered_with_reasons(run, db):
     """Each bad order, event and call is kept with why; the good ones are imported."""
     result = run("--db", db, "deadletters", "list", "--json")
     letters = {
@@ -153,7 +139,7 @@ def test_malformed_records_of_every_stream_are_dead_lettered_with_reasons(db):
     assert [i["external_id"] for i in card["interactions"]] == ["call-1"]
 
 
-def test_customers_show_by_phone_as_json(db):
+def test_customers_show_by_phone_as_json(run, db):
     """The card's JSON has the documented top-level keys and order fields."""
     result = run("--db", db, "customers", "show", "--phone", "8 495 123 45 67", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -165,7 +151,7 @@ def test_customers_show_by_phone_as_json(db):
 
 
 @pytest.mark.parametrize("key", [["1"], ["--order", "00045"], ["--inn", "7707083893"]])
-def test_customers_show_as_text(db, key):
+def test_customers_show_as_text(run, db, key):
     """The text card names the customer, the order and the call."""
     result = run("--db", db, "customers", "show", *key)
     assert result.exit_code == 0, result.output
@@ -174,7 +160,7 @@ def test_customers_show_as_text(db, key):
     assert "где заказ?" in result.output
 
 
-def test_customers_show_needs_exactly_one_key_and_says_when_nobody_matches(db):
+def test_customers_show_needs_exactly_one_key_and_says_when_nobody_matches(run, db):
     """Two keys are a usage error; an unknown phone is a one-line error."""
     assert run("--db", db, "customers", "show", "1", "--inn", "7707083893").exit_code == 2
     result = run("--db", db, "customers", "show", "--phone", "+49 30 1234567")
@@ -182,7 +168,7 @@ def test_customers_show_needs_exactly_one_key_and_says_when_nobody_matches(db):
     assert "no customer found by --phone +49 30 1234567" in result.output
 
 
-def test_orders_track_by_any_number_as_json_and_text(db):
+def test_orders_track_by_any_number_as_json_and_text(run, db):
     """The order as on the card, with its customer, by the 1C number and the tracking number."""
     doc = json.loads(run("--db", db, "orders", "track", "00045", "--format", "json").output)
     assert doc["number"] == "1234"
@@ -196,7 +182,7 @@ def test_orders_track_by_any_number_as_json_and_text(db):
     assert "no order is known under '999'" in missing.output
 
 
-def test_orders_list_by_status_overdue_and_customer(db):
+def test_orders_list_by_status_overdue_and_customer(run, db):
     """--status, --overdue and --customer each narrow the list."""
 
     def numbers(*args):
@@ -214,7 +200,9 @@ def test_orders_list_by_status_overdue_and_customer(db):
     assert "stuck" in text
 
 
-def test_the_csv_adapter_reads_orders_and_interactions_from_flat_columns(tmp_path, monkeypatch):
+def test_the_csv_adapter_reads_orders_and_interactions_from_flat_columns(
+    run, tmp_path, monkeypatch
+):
     """Dotted columns fill nested objects; cross_references and integers are read from text."""
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'csv.db'}"
@@ -275,7 +263,7 @@ def write_customers(directory):
     return path
 
 
-def test_orders_project_full_projects_every_stored_record_again(db):
+def test_orders_project_full_projects_every_stored_record_again(run, db):
     """A full pass re-reads every order, event and interaction record; nothing changes."""
     result = run("--db", db, "orders", "project", "--full")
     assert result.exit_code == 0, result.output

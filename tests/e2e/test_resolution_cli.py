@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 import crmkit
-from crmkit.cli import cli
-from crmkit.plugins import get_plugin_manager
 
 RECORDS = [
     {
@@ -38,7 +35,7 @@ SAP = [
 
 
 @pytest.fixture
-def url(tmp_path, monkeypatch):
+def url(run, tmp_path, monkeypatch):
     """Return a SQLite URL with the 1C and SAP records imported (not yet resolved)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
@@ -69,16 +66,6 @@ def url(tmp_path, monkeypatch):
     return database
 
 
-def run(*args):
-    """Invoke ``crmkit ARGS`` with the built-in plugins only."""
-    return CliRunner().invoke(
-        cli,
-        [str(a) for a in args],
-        obj=get_plugin_manager(entrypoints=False),
-        catch_exceptions=False,
-    )
-
-
 def customer_of(url, source, external_id):
     """Return the id of the customer holding an identity."""
     with crmkit.open(url, entrypoints=False) as crm:
@@ -86,7 +73,7 @@ def customer_of(url, source, external_id):
         return found.id
 
 
-def test_resolve_dry_run_reports_and_writes_nothing(url):
+def test_resolve_dry_run_reports_and_writes_nothing(run, url):
     """`resolve --dry-run` prints the table and leaves no customers behind."""
     result = run("--db", url, "resolve", "--dry-run")
     assert result.exit_code == 0, result.output
@@ -95,7 +82,7 @@ def test_resolve_dry_run_reports_and_writes_nothing(url):
         assert crm.count_customers() == 0
 
 
-def test_resolve_then_unmerge_then_explain_through_the_command_line(url):
+def test_resolve_then_unmerge_then_explain_through_the_command_line(run, url):
     """The firm from 1C and SAP becomes one customer; unmerge splits it; explain says why."""
     assert run("--db", url, "resolve").exit_code == 0
     romashka = customer_of(url, "1c", "a3f1")
@@ -122,7 +109,7 @@ def test_resolve_then_unmerge_then_explain_through_the_command_line(url):
     assert "decision" in apart.output
 
 
-def test_merge_joins_two_customers_and_review_list_is_empty_when_nothing_waits(url):
+def test_merge_joins_two_customers_and_review_list_is_empty_when_nothing_waits(run, url):
     """`customers merge` joins two firms for good; `review list` says nothing waits."""
     run("--db", url, "resolve")
     first, second = customer_of(url, "1c", "a3f1"), customer_of(url, "1c", "b7e2")
@@ -132,7 +119,7 @@ def test_merge_joins_two_customers_and_review_list_is_empty_when_nothing_waits(u
     assert "nothing to review" in run("--db", url, "review", "list").output
 
 
-def test_unmerge_with_a_malformed_identity_is_a_usage_error(url):
+def test_unmerge_with_a_malformed_identity_is_a_usage_error(run, url):
     """An identity without SOURCE/ is refused before anything happens."""
     run("--db", url, "resolve")
     result = run("--db", url, "customers", "unmerge", customer_of(url, "1c", "a3f1"), "nosource")

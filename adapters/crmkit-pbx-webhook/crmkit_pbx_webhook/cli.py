@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from crmkit.cli_serve import listen_options
 from crmkit.errors import CrmkitError
 
 
@@ -21,8 +22,7 @@ def pbx_group() -> None:
     type=click.Path(dir_okay=False),
     help="Configuration file [default: ./crmkit.toml; env CRMKIT_CONFIG].",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@listen_options
 @click.option(
     "--source",
     "sources",
@@ -34,25 +34,14 @@ def serve(
     state: Any, config_file: str | None, host: str, port: int, sources: tuple[str, ...]
 ) -> None:
     """Receive webhooks at http://HOST:PORT/webhooks/SOURCE and announce ringing calls."""
-    from crmkit.cli_serve import make_webhook_server
-    from crmkit.config import load_config
+    from crmkit.cli_serve import run_webhook_server, serving_config
     from crmkit.webhooks import app_from_config
     from crmkit_pbx_webhook.receiver import screen_pop
 
     try:
-        config = load_config(config_file)
-        if state.db_url is None and config.database_url:
-            state.db_url = config.database_url
+        config = serving_config(state, config_file)
         crm = state.crm()
         app = app_from_config(crm, config, sources or None, on_delivery=screen_pop(crm))
     except CrmkitError as exc:
         raise click.ClickException(str(exc)) from exc
-    with make_webhook_server(app, host, port) as server:
-        for path, receiver in app.routes.items():
-            click.echo(
-                f"{receiver.source} ({receiver.name}): http://{host}:{server.server_port}{path}"
-            )
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("stopped")
+    run_webhook_server(app, host, port)

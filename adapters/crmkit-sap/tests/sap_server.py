@@ -2,7 +2,9 @@
 
 It speaks both naming styles (by the namespace of the request), checks Basic credentials,
 returns only the tables a request names (as SAP does), pages with MAXROWS over IDRANGE, and
-can be switched to misbehave: HTTP 401/500, SOAP faults, a slow answer, an entity bomb.
+can be switched to misbehave: HTTP 401/500, SOAP faults, a slow answer, an entity bomb. What
+it shares with the demo's SAP (ranges, SAP's errors, the envelope) is
+:mod:`crmkit.demo.services.bapi`.
 """
 
 from __future__ import annotations
@@ -19,16 +21,24 @@ from lxml import etree
 from sap_data import dataset
 from sap_signatures import FUNCTIONS, STRUCTURES, mc_name
 
+from crmkit.demo.services.bapi import (
+    LOGON_FAILED_BODY,
+    LOGON_FAILED_HEADERS,
+    customer_not_created,
+    envelope,
+    fault,
+    select_customers,
+    unknown_document,
+    unknown_sales_organization,
+)
+from crmkit.demo.services.bapi import key as _key
+
 WSDL_DIR = Path(__file__).parent / "wsdl"
 RFC_NS = "urn:sap-com:document:sap:rfc:functions"
 MC_NS = "urn:sap-com:document:sap:soap:functions:mc-style"
 USER, PASSWORD = "CRMKIT_RFC", "Init#2026-s3cret"
 MC_PATH = "/sap/bc/srt/rfc/sap/zcrmkit_crm/100/zcrmkit_crm/zcrmkit_crm"
 RFC_PATH = "/sap/bc/soap/rfc"
-
-
-def _key(name: str) -> str:
-    return "".join(c for c in name if c.isalnum()).upper()
 
 
 class FakeSap:
@@ -75,18 +85,7 @@ class FakeSap:
 
     def _bapicustomergetlist(self, params: dict[str, Any]) -> dict[str, Any]:
         ranges = params.get("IDRANGE") or []
-        numbers = sorted(self.data["customers"])
-        for row in ranges:
-            option, low, high = row.get("OPTION", ""), row.get("LOW", ""), row.get("HIGH", "")
-            if option == "BT":
-                numbers = [n for n in numbers if low <= n <= high]
-            elif option == "GE":
-                numbers = [n for n in numbers if n >= low]
-            elif option == "EQ":
-                numbers = [n for n in numbers if n == low]
-        maxrows = int(params.get("MAXROWS") or 0)
-        if maxrows:
-            numbers = numbers[:maxrows]
+        numbers = select_customers(self.data["customers"], ranges, params.get("MAXROWS"))
         out: dict[str, Any] = {"RETURN": {}, "IDRANGE": ranges}
         if not numbers and self.mode == "empty-is-error":
             out["RETURN"] = {"TYPE": "E", "ID": "F2", "NUMBER": "300", "MESSAGE": "No data found"}
@@ -114,13 +113,7 @@ class FakeSap:
         found = self.data["customers"].get(number)
         if not found:
             return {
-                "RETURN": {
-                    "TYPE": "E",
-                    "ID": "F2",
-                    "NUMBER": "163",
-                    "MESSAGE": f"Customer {number.lstrip('0')} has not been created",
-                    "MESSAGE_V1": number.lstrip("0"),
-                },
+                "RETURN": {**customer_not_created(number), "MESSAGE_V1": number.lstrip("0")},
                 "CUSTOMERADDRESS": {},
                 "CUSTOMERGENERALDETAIL": {},
                 "CUSTOMERCOMPANYDETAIL": {},
@@ -143,12 +136,7 @@ class FakeSap:
         org = params.get("SALESORGANIZATION", "")
         if org != "1000":
             return {
-                "RETURN": {
-                    "TYPE": "E",
-                    "CODE": "VR032",
-                    "MESSAGE": f"Sales organization {org} is not defined",
-                    "MESSAGE_V1": org,
-                },
+                "RETURN": {**unknown_sales_organization(org), "MESSAGE_V1": org},
                 "SALES_ORDERS": [],
             }
         customer = params.get("CUSTOMERNUMBER", "")
@@ -177,15 +165,7 @@ class FakeSap:
     def _bapisalesordergetstatus(self, params: dict[str, Any]) -> dict[str, Any]:
         document = params.get("SALESDOCUMENT", "")
         if document not in self.data["statuses"]:
-            return {
-                "RETURN": {
-                    "TYPE": "E",
-                    "CODE": "V1302",
-                    "MESSAGE": f"SD document {document} is not in the database or has been "
-                    "archived",
-                },
-                "STATUSINFO": [],
-            }
+            return {"RETURN": unknown_document(document), "STATUSINFO": []}
         return {"RETURN": {}, "STATUSINFO": self.data["statuses"][document]}
 
 
@@ -220,23 +200,6 @@ def _fields(fields: list[tuple[str, str]], row: dict[str, Any], *, mc: bool) -> 
     return "".join(out)
 
 
-def envelope(body: str) -> bytes:
-    """Return ``body`` inside a SOAP 1.1 envelope as SAP writes it."""
-    return (
-        '<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/">'
-        f"<soap-env:Header/><soap-env:Body>{body}</soap-env:Body></soap-env:Envelope>"
-    ).encode()
-
-
-def fault(code: str, text: str, detail: str = "") -> bytes:
-    """Return a SOAP 1.1 fault as SAP's SOAP runtime sends it."""
-    detail_xml = f"<detail>{escape(detail)}</detail>" if detail else ""
-    return envelope(
-        f"<soap-env:Fault><faultcode>soap-env:{code}</faultcode>"
-        f'<faultstring xml:lang="en">{escape(text)}</faultstring>{detail_xml}</soap-env:Fault>'
-    )
-
-
 ENTITY_BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
@@ -255,12 +218,8 @@ def _handler(sap: FakeSap) -> type[BaseHTTPRequestHandler]:  # noqa: C901 - one 
             expected = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
             if self.headers.get("Authorization") == f"Basic {expected}" and sap.mode != "401":
                 return True
-            self._send(
-                401,
-                b"<html><head><title>Logon failed</title></head><body>Logon failed</body></html>",
-                "text/html",
-                {"WWW-Authenticate": 'Basic realm="SAP NetWeaver Application Server [ECC/100]"'},
-            )
+            headers = dict(LOGON_FAILED_HEADERS)
+            self._send(401, LOGON_FAILED_BODY, headers.pop("Content-Type"), headers)
             return False
 
         def _send(

@@ -1,65 +1,33 @@
 """HTTP for the Shopify adapter (requests): the access token, rate limits, retries, paging.
 
-Every request carries ``X-Shopify-Access-Token``. A 429 waits the ``Retry-After`` Shopify
-sends; 5xx, timeouts and refused connections back off by the source's
-:class:`~crmkit.sdk.retry.RetryPolicy`, then raise :class:`~crmkit.errors.TransientError`
-(the sync engine retries again from the last committed cursor). After each answer the
-``X-Shopify-Shop-Api-Call-Limit`` header (``32/40``: calls in the leaky bucket / its size) is
-read, and when the bucket is fuller than ``slow_down_at`` the next call waits until enough
-has leaked. Other failures are :class:`~crmkit.errors.PermanentError` in Shopify's words.
-The token never reaches a message or a log line.
+Every request carries ``X-Shopify-Access-Token``. Retries and errors are those of
+:class:`crmkit.sdk.rest.RetryingSession`: a 429 waits the ``Retry-After`` Shopify sends; 5xx,
+timeouts and refused connections back off by the source's
+:class:`~crmkit.sdk.retry.RetryPolicy`, then raise :class:`~crmkit.errors.TransientError`.
+After each answer the ``X-Shopify-Shop-Api-Call-Limit`` header (``32/40``: calls in the leaky
+bucket / its size) is read, and when the bucket is fuller than ``slow_down_at`` the next call
+waits until enough has leaked. Other failures are :class:`~crmkit.errors.PermanentError` in
+Shopify's words. The token never reaches a message or a log line.
 """
 
 from __future__ import annotations
 
-import decimal
 import logging
 import math
 import time
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 import requests
 
-from crmkit.errors import PermanentError, TransientError
-from crmkit.sdk.http import Redactor, redact_url
-from crmkit.sdk.retry import TRANSIENT_STATUSES, RetryPolicy, parse_retry_after
+from crmkit.sdk.rest import RetryingSession
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
+
+    from crmkit.sdk.retry import RetryPolicy
 
 log = logging.getLogger("crmkit_shopify.http")
 CALL_LIMIT = "X-Shopify-Shop-Api-Call-Limit"
-_SHOWN = 300
-_ENVELOPE = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_LIST = msgspec.json.Decoder(list[msgspec.Raw])
-_ITEM = msgspec.json.Decoder(float_hook=decimal.Decimal)
-
-
-def decode_item(raw: bytes | str) -> Any:
-    """Return one JSON value with every non-integer number as an exact :class:`Decimal`."""
-    return _ITEM.decode(raw)
-
-
-def describe(response: requests.Response) -> str:
-    """Return ``HTTP 401 Unauthorized: <Shopify's errors>`` for a failed answer."""
-    head = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-    try:
-        body = msgspec.json.decode(response.content)
-    except msgspec.DecodeError:
-        body = None
-    if isinstance(body, dict) and body.get("errors"):
-        errors = body["errors"]
-        if isinstance(errors, dict):
-            words = "; ".join(
-                f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
-                for k, v in errors.items()
-            )
-        else:
-            words = str(errors)
-        return f"{head}: {words[:_SHOWN]}"
-    words = " ".join(response.text.split())[:_SHOWN]
-    return f"{head}: {words}" if words else head
 
 
 def bucket(value: str | None) -> tuple[int, int] | None:
@@ -73,8 +41,11 @@ def bucket(value: str | None) -> tuple[int, int] | None:
         return None
 
 
-class HttpSession:
+class HttpSession(RetryingSession[requests.Response]):
     """Sends GET requests for one Shopify source; see the module doc."""
+
+    timeout_errors = (requests.Timeout,)
+    connection_errors = (requests.ConnectionError,)
 
     def __init__(
         self,
@@ -88,104 +59,61 @@ class HttpSession:
         verify: bool | str = True,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.source = source
-        self.timeout = timeout
-        self.retry = retry
+        super().__init__(
+            source, timeout=timeout, retry=retry, secrets=(token,), sleep=sleep, logger=log
+        )
         self.slow_down_at = slow_down_at
         self.leak_rate = leak_rate
-        self.sleep = sleep
-        self.redact = Redactor()
-        self.redact.add(token)
+        self.pause = 0.0
         self.session = requests.Session()
         self.session.verify = verify
-        self.session.headers["X-Shopify-Access-Token"] = token
-        self.session.headers["User-Agent"] = "crmkit-shopify"
-        self.session.headers["Accept"] = "application/json"
-        self.pause = 0.0
-        self.requests_sent = 0
+        self.session.headers.update(
+            {
+                "X-Shopify-Access-Token": token,
+                "User-Agent": "crmkit-shopify",
+                "Accept": "application/json",
+            }
+        )
+
+    def send(self, url: str) -> requests.Response:
+        """Send one GET of ``url`` with the token; return the reply, whatever its status."""
+        prepared = self.session.prepare_request(requests.Request("GET", url))
+        return self.session.send(prepared, timeout=self.timeout)
 
     def close(self) -> None:
         """Close the connections."""
         self.session.close()
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None) -> requests.Response:
-        """GET ``url`` with ``params``; return the 2xx response or raise (see module doc)."""
-        attempt = 0
-        while True:
-            attempt += 1
-            if self.pause > 0:
-                log.info(
-                    "source %s: call limit nearly reached; waiting %.2f s", self.source, self.pause
-                )
-                self.sleep(self.pause)
-                self.pause = 0.0
-            failure = self._try(url, params)
-            if isinstance(failure, requests.Response):
-                self._note_bucket(failure)
-                return failure
-            if attempt > self.retry.max_retries:
-                raise failure
-            wait = self.retry.delay(attempt, failure.retry_after)
-            log.warning("source %s: %s; retry %d in %.2f s", self.source, failure, attempt, wait)
-            self.sleep(wait)
+    def error_details(self, body: Any) -> str | None:
+        """Return Shopify's ``errors`` (a text, or a list per field), if the body has them."""
+        if not isinstance(body, dict) or not body.get("errors"):
+            return None
+        errors = body["errors"]
+        if isinstance(errors, dict):
+            return "; ".join(
+                f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                for k, v in errors.items()
+            )
+        return str(errors)
 
-    def _note_bucket(self, response: requests.Response) -> None:
-        found = bucket(response.headers.get(CALL_LIMIT))
+    def before_send(self) -> None:
+        """Wait first when the last answer showed the call-limit bucket nearly full."""
+        if self.pause > 0:
+            log.info(
+                "source %s: call limit nearly reached; waiting %.2f s", self.source, self.pause
+            )
+            self.sleep(self.pause)
+            self.pause = 0.0
+
+    def after_success(self, reply: requests.Response) -> None:
+        """Note how full the call-limit bucket is, to wait before the next call if need be."""
+        found = bucket(reply.headers.get(CALL_LIMIT))
         if found is None:
             return
         used, size = found
         threshold = math.floor(size * self.slow_down_at)
         if size and used >= threshold:
             self.pause = (used - threshold + 1) / self.leak_rate
-
-    def _try(
-        self, url: str, params: Mapping[str, Any] | None
-    ) -> requests.Response | TransientError:
-        prepared = self.session.prepare_request(requests.Request("GET", url, params=params))
-        shown = self.redact(redact_url(prepared.url or url))
-        self.requests_sent += 1
-        try:
-            response = self.session.send(prepared, timeout=self.timeout)
-        except requests.Timeout as exc:
-            failure = TransientError(self.source, f"GET {shown}: no answer in {self.timeout:g} s")
-            failure.__cause__ = exc
-            return failure
-        except requests.ConnectionError as exc:
-            failure = TransientError(
-                self.source, self.redact(f"GET {shown}: cannot connect: {exc}")
-            )
-            failure.__cause__ = exc
-            return failure
-        if response.ok:
-            return response
-        reason = self.redact(f"GET {shown}: {describe(response)}")
-        if response.status_code in TRANSIENT_STATUSES:
-            return TransientError(
-                self.source,
-                reason,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        raise PermanentError(self.source, reason)
-
-    def page(self, response: requests.Response, key: str) -> list[tuple[str, Any]]:
-        """Return the records under ``key`` (``{"orders": [...]}``) as ``(raw JSON, value)``."""
-        shown = self.redact(redact_url(response.url))
-        try:
-            envelope = _ENVELOPE.decode(response.content)
-            raws = _LIST.decode(envelope[key]) if key in envelope else None
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            start = " ".join(response.text.split())[:80]
-            raise PermanentError(
-                self.source,
-                f"GET {shown}: the answer is not JSON of the form {{{key!r}: [...]}} ({exc}); "
-                f"it starts {start!r}",
-            ) from exc
-        if raws is None:
-            raise PermanentError(
-                self.source,
-                f"GET {shown}: the answer has no {key!r} list (keys: {sorted(envelope)})",
-            )
-        return [(bytes(r).decode("utf-8", "replace"), decode_item(bytes(r))) for r in raws]
 
     def next_url(self, response: requests.Response) -> str | None:
         """Return the ``rel="next"`` URL of the ``Link`` header (``page_info`` paging), if any."""

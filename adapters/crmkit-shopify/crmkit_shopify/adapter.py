@@ -19,12 +19,11 @@ import msgspec
 
 from crmkit.domain import RawItem
 from crmkit.errors import PermanentError
-from crmkit.sdk.adapter import Adapter, Checkpoint, StreamSpec
+from crmkit.sdk.adapter import Adapter, Checkpoint, StreamSpec, reparse_json
 from crmkit.sdk.cursors import CursorTracker
-from crmkit.sdk.mapping import MappingError
+from crmkit.sdk.mapping import MAPPING_ERRORS, MappingError, mapped_item
 from crmkit.sdk.retry import RetryPolicy
-from crmkit.webhooks import is_rejected
-from crmkit_shopify._http import HttpSession, decode_item
+from crmkit_shopify._http import HttpSession
 from crmkit_shopify.mapping import (
     customer_record,
     fulfillment_events,
@@ -41,17 +40,6 @@ if TYPE_CHECKING:
 
     from crmkit.sdk.adapter import Progress
 
-_MAPPING_ERRORS = (MappingError, KeyError, TypeError, AttributeError, ValueError)
-
-
-def item(raw: str, position: str, make: Callable[[], dict[str, Any]]) -> RawItem:
-    """Return the item of ``raw`` mapped by ``make``, or a dead-letter item saying why not."""
-    try:
-        data = make()
-    except _MAPPING_ERRORS as exc:
-        return RawItem(raw=raw, data=None, position=position, error=f"cannot map: {exc}")
-    return RawItem(raw=raw, data=data, position=position)
-
 
 def event_items(raw: str, order: Any, position: str) -> list[RawItem]:
     """Return the order-event items of one order (or one dead-letter item saying why not).
@@ -61,7 +49,7 @@ def event_items(raw: str, order: Any, position: str) -> list[RawItem]:
     """
     try:
         events = order_events(order)
-    except _MAPPING_ERRORS as exc:
+    except MAPPING_ERRORS as exc:
         return [RawItem(raw, None, position, error=f"cannot map: {exc}")]
     return [RawItem(raw, event, f"{position} {what}"[:100]) for what, event in events]
 
@@ -157,9 +145,9 @@ class ShopifyAdapter(Adapter):
 
     def _items(self, stream: str, raw: str, data: Any, position: str) -> Iterator[RawItem]:
         if stream == "customers":
-            yield item(raw, position, functools.partial(customer_record, data))
+            yield mapped_item(raw, position, functools.partial(customer_record, data))
         elif stream == "orders":
-            yield item(raw, position, functools.partial(order_record, data))
+            yield mapped_item(raw, position, functools.partial(order_record, data))
         else:
             yield from event_items(raw, data, position)
 
@@ -172,23 +160,15 @@ class ShopifyAdapter(Adapter):
         while url is not None:
             page += 1
             response: requests.Response = self.http.get(url, query)
-            items = self.http.page(response, resource)
+            items = self.http.records(response, resource)
             progress.advance(1)
             yield page, items
             url, query = self.http.next_url(response), None
 
     def reparse(self, stream: str, raw: str, position: str | None) -> RawItem:
         """Map a dead letter's raw Shopify JSON again (a forged webhook never)."""
-        where = position or "dead letter"
-        if is_rejected(position):
-            why = "bad signature: a forged delivery is never ingested"
-            return RawItem(raw, None, where, error=why)
-        try:
-            data = decode_item(raw)
-        except msgspec.DecodeError as exc:
-            return RawItem(raw, None, where, error=f"malformed JSON: {exc}")
         if stream == "customers":
-            return item(raw, where, functools.partial(customer_record, data))
+            return reparse_json(raw, position, lambda data, _: customer_record(data))
         if stream == "orders":
-            return item(raw, where, functools.partial(order_record, data))
-        return item(raw, where, functools.partial(event_from_raw, data, where))
+            return reparse_json(raw, position, lambda data, _: order_record(data))
+        return reparse_json(raw, position, event_from_raw)

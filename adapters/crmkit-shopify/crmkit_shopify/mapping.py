@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from crmkit.sdk import mapping
 from crmkit.sdk.mapping import MappingError, money, text, unique
 
 #: The order's status word: a cancellation, else fulfilment, else payment (see order_status).
@@ -33,6 +34,13 @@ SHIPMENT_WORDS = {
     "delivered": "delivered",
 }
 _UNSHIPPED = frozenset({"cancelled", "error", "failure"})
+_ADDRESS = mapping.AddressFields(
+    lines=("address1", "address2"),
+    city="city",
+    region="province",
+    postcode="zip",
+    country=("country_code", "country"),
+)
 
 
 def utc(value: Any, field: str) -> str | None:
@@ -51,48 +59,13 @@ def utc(value: Any, field: str) -> str | None:
 
 def address(block: Any) -> dict[str, str] | None:
     """Return a Shopify address as a generic address, or ``None`` when empty."""
-    if not isinstance(block, dict):
-        return None
-    found = {
-        "line": ", ".join(unique(block.get("address1"), block.get("address2"))) or None,
-        "city": text(block.get("city")),
-        "region": text(block.get("province")),
-        "postcode": text(block.get("zip")),
-        "country": text(block.get("country_code")) or text(block.get("country")),
-    }
-    kept = {k: v for k, v in found.items() if v}
-    return kept if set(kept) - {"country"} else None
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise MappingError(f"{what}: not an object")
-    return value
-
-
-def _id(obj: Any, what: str) -> str:
-    if not isinstance(obj, dict):
-        raise MappingError(f"{what} must be a JSON object, got {type(obj).__name__}")
-    value = obj.get("id")
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
-        raise MappingError(f"{what} has no id")
-    return str(value).strip()
-
-
-def _name(*blocks: dict[str, Any]) -> str | None:
-    for block in blocks:
-        name = " ".join(unique(block.get("first_name"), block.get("last_name")))
-        if name:
-            return name
-    return None
+    return _ADDRESS.read(block)
 
 
 def customer_record(customer: Any) -> dict[str, Any]:
     """Return the generic customer record of a Shopify customer."""
-    external_id = _id(customer, "customer")
-    default = _object(customer.get("default_address"), "default_address")
+    external_id = mapping.object_id(customer, "customer")
+    default = mapping.nested(customer, "default_address")
     listed = customer.get("addresses") or []
     if not isinstance(listed, list):
         raise MappingError("addresses: not a list")
@@ -105,7 +78,7 @@ def customer_record(customer: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
         "external_id": external_id,
         "kind": "person",
-        "name": _name(customer, default),
+        "name": mapping.full_name(customer, default),
         "given_name": text(customer.get("first_name")),
         "family_name": text(customer.get("last_name")),
         "emails": unique(customer.get("email")),
@@ -117,7 +90,7 @@ def customer_record(customer: Any) -> dict[str, Any]:
     company = text(default.get("company"))
     if company:
         record["attributes"] = {"company": company}
-    return {k: v for k, v in record.items() if v not in (None, [], {})}
+    return mapping.compact(record)
 
 
 def order_status(order: dict[str, Any]) -> str | None:
@@ -161,16 +134,16 @@ def order_number(order: dict[str, Any]) -> str | None:
 
 def order_record(order: Any) -> dict[str, Any]:
     """Return the generic order record of a Shopify order (guest checkouts included)."""
-    external_id = _id(order, "order")
-    buyer = _object(order.get("customer"), "customer")
-    billing = _object(order.get("billing_address"), "billing_address")
-    shipping = _object(order.get("shipping_address"), "shipping_address")
+    external_id = mapping.object_id(order, "order")
+    buyer = mapping.nested(order, "customer")
+    billing = mapping.nested(order, "billing_address")
+    shipping = mapping.nested(order, "shipping_address")
     lines = order.get("line_items") or []
     if not isinstance(lines, list):
         raise MappingError("line_items: not a list")
     customer = {
         "external_id": text(buyer.get("id")),
-        "name": _name(buyer, billing, shipping),
+        "name": mapping.full_name(buyer, billing, shipping),
         "phones": unique(
             order.get("phone"), buyer.get("phone"), billing.get("phone"), shipping.get("phone")
         ),
@@ -188,7 +161,7 @@ def order_record(order: Any) -> dict[str, Any]:
         "status": order_status(order),
         "updated_at": utc(order.get("updated_at"), "updated_at"),
     }
-    return {k: v for k, v in record.items() if v not in (None, [], {})}
+    return mapping.compact(record)
 
 
 def fulfillment_events(order_id: str, fulfillment: Any) -> list[dict[str, Any]]:
@@ -196,7 +169,7 @@ def fulfillment_events(order_id: str, fulfillment: Any) -> list[dict[str, Any]]:
 
     A cancelled or failed fulfillment shipped nothing and gives no event.
     """
-    fulfillment_id = _id(fulfillment, "fulfillment")
+    fulfillment_id = mapping.object_id(fulfillment, "fulfillment")
     if fulfillment.get("status") in _UNSHIPPED:
         return []
     shipped_at = utc(fulfillment.get("created_at"), "created_at")
@@ -240,7 +213,7 @@ def fulfillment_events(order_id: str, fulfillment: Any) -> list[dict[str, Any]]:
 
 def order_events(order: Any) -> list[tuple[str, dict[str, Any]]]:
     """Return ``(what, event)`` for an order's fulfillments and cancellation."""
-    order_id = _id(order, "order")
+    order_id = mapping.object_id(order, "order")
     found: list[tuple[str, dict[str, Any]]] = []
     fulfillments = order.get("fulfillments") or []
     if not isinstance(fulfillments, list):

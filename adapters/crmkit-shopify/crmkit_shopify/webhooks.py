@@ -14,18 +14,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import msgspec
-from marshmallow import EXCLUDE, Schema, fields, validate
 
 from crmkit.domain import RawItem, Stream
-from crmkit.sdk.mapping import MappingError
-from crmkit.webhooks import (
-    Delivery,
-    WebhookReceiver,
-    WebhookRequest,
-    hmac_base64,
-    signature_matches,
-)
-from crmkit_shopify._http import decode_item
+from crmkit.sdk.mapping import MAPPING_ERRORS, MappingError, exact_json
+from crmkit.webhooks import Delivery, HmacReceiver, WebhookRequest
 from crmkit_shopify.mapping import (
     customer_record,
     fulfillment_events,
@@ -42,38 +34,18 @@ _ORDER_TOPICS = frozenset(
     {"create", "updated", "paid", "cancelled", "fulfilled", "partially_fulfilled"}
 )
 _FULFILLMENT_TOPICS = frozenset({"create", "update"})
-_MAPPING_ERRORS = (MappingError, KeyError, TypeError, AttributeError, ValueError)
 
 
-class ShopifyWebhookSettings(Schema):
-    """The settings the receiver reads from a ``shopify`` source: the signing secret."""
-
-    class Meta:
-        """The adapter's other settings are not the receiver's business."""
-
-        unknown = EXCLUDE
-
-    webhook_secret = fields.String(required=True, validate=validate.Length(min=1))
-
-
-class ShopifyReceiver(WebhookReceiver):
+class ShopifyReceiver(HmacReceiver):
     """Receives a Shopify shop's customer, order and fulfillment webhooks."""
 
     name = "shopify"
-    config_schema = ShopifyWebhookSettings
+    signature_header = SIGNATURE
     rejected_stream: ClassVar[Stream] = Stream.ORDERS
 
     def delivery_id(self, request: WebhookRequest) -> str | None:
         """Return ``X-Shopify-Webhook-Id``, else ``X-Shopify-Event-Id``."""
         return request.header(WEBHOOK_ID) or request.header(EVENT_ID)
-
-    def verify(self, request: WebhookRequest) -> str | None:
-        """Check ``X-Shopify-Hmac-Sha256`` against the raw body, in constant time."""
-        given = request.header(SIGNATURE)
-        if not given:
-            return f"no {SIGNATURE} header"
-        expected = hmac_base64(self.config["webhook_secret"], request.body)
-        return None if signature_matches(expected, given) else f"{SIGNATURE} does not match"
 
     def parse(self, request: WebhookRequest) -> Delivery:
         """Return what a delivery carries, mapped; unused topics carry nothing."""
@@ -93,7 +65,7 @@ class ShopifyReceiver(WebhookReceiver):
             resource, Stream.ORDER_EVENTS
         )
         try:
-            data: Any = decode_item(request.body)
+            data: Any = exact_json(request.body)
         except msgspec.DecodeError as exc:
             bad = RawItem(raw, None, position, error=f"malformed JSON: {exc}")
             return Delivery(delivery_id, topic, ((stream, bad),))
@@ -116,7 +88,7 @@ class ShopifyReceiver(WebhookReceiver):
                 (Stream.ORDER_EVENTS, RawItem(raw, event, f"{position} {what}"[:100]))
                 for what, event in order_events(data)
             )
-        except _MAPPING_ERRORS as exc:
+        except MAPPING_ERRORS as exc:
             stream = {"customers": Stream.CUSTOMERS, "orders": Stream.ORDERS}.get(
                 resource, Stream.ORDER_EVENTS
             )

@@ -20,16 +20,13 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import msgspec
-
 from crmkit.domain import RawItem
 from crmkit.errors import PermanentError
-from crmkit.sdk.adapter import Adapter, Checkpoint, StreamSpec
+from crmkit.sdk.adapter import Adapter, Checkpoint, StreamSpec, reparse_json
 from crmkit.sdk.cursors import CursorTracker
-from crmkit.sdk.mapping import MappingError
+from crmkit.sdk.mapping import MappingError, mapped_item
 from crmkit.sdk.retry import RetryPolicy
-from crmkit.webhooks import is_rejected
-from crmkit_woocommerce._http import HttpSession, decode_item
+from crmkit_woocommerce._http import HttpSession
 from crmkit_woocommerce.mapping import (
     customer_record,
     note_events,
@@ -46,15 +43,6 @@ if TYPE_CHECKING:
     from crmkit.sdk.adapter import Progress
 
 _NOTE_POSITION = re.compile(r"^order (?P<order>\S+) note ")
-
-
-def item(raw: str, position: str, make: Callable[[], dict[str, Any]]) -> RawItem:
-    """Return the item of ``raw`` mapped by ``make``, or a dead-letter item saying why not."""
-    try:
-        data = make()
-    except (MappingError, KeyError, TypeError, AttributeError, ValueError) as exc:
-        return RawItem(raw=raw, data=None, position=position, error=f"cannot map: {exc}")
-    return RawItem(raw=raw, data=data, position=position)
 
 
 class WooCommerceAdapter(Adapter):
@@ -118,7 +106,7 @@ class WooCommerceAdapter(Adapter):
                 f"{self.base}/{path}",
                 self._params(**params, page=page, per_page=self.config["per_page"]),
             )
-            items = self.http.page(response)
+            items = self.http.records(response)
             pages = _header_int(response.headers.get("X-WP-TotalPages"))
             if page == 1:
                 progress.set_total(pages)
@@ -139,7 +127,7 @@ class WooCommerceAdapter(Adapter):
     def check(self) -> str:
         """Read one order to test the URL and keys; return what the shop said."""
         response = self.http.get(f"{self.base}/orders", self._params(per_page=1))
-        self.http.page(response)
+        self.http.records(response)
         total = response.headers.get("X-WP-Total", "?")
         return f"WooCommerce at {self.config['url']}: {total} orders readable"
 
@@ -154,27 +142,11 @@ class WooCommerceAdapter(Adapter):
 
     def reparse(self, stream: str, raw: str, position: str | None) -> RawItem:
         """Map a dead letter's raw WooCommerce JSON again (a forged webhook never)."""
-        where = position or "dead letter"
-        if is_rejected(position):
-            return RawItem(
-                raw, None, where, error="bad signature: a forged delivery is never ingested"
-            )
-        try:
-            data = decode_item(raw)
-        except msgspec.DecodeError as exc:
-            return RawItem(raw, None, where, error=f"malformed JSON: {exc}")
         if stream == "customers":
-            return item(raw, where, lambda: customer_record(data, self.timezone))
+            return reparse_json(raw, position, lambda data, _: customer_record(data, self.timezone))
         if stream == "orders":
-            return item(raw, where, lambda: order_record(data, self.timezone))
-        found = _NOTE_POSITION.match(where)
-        if (
-            found is None
-            or not isinstance(data, dict)
-            or status_change(data.get("note", "")) is None
-        ):
-            return RawItem(raw, None, where, error="cannot map: a lone note tells no status")
-        return item(raw, where, lambda: _one_event(found["order"], data, self.timezone))
+            return reparse_json(raw, position, lambda data, _: order_record(data, self.timezone))
+        return reparse_json(raw, position, self._note_event)
 
     # streams -----------------------------------------------------------------------------
 
@@ -187,7 +159,7 @@ class WooCommerceAdapter(Adapter):
                 if not tracker.is_new(when):
                     continue
                 tracker.see(when)
-                yield item(
+                yield mapped_item(
                     raw,
                     f"page {page} item {n}",
                     functools.partial(customer_record, data, self.timezone),
@@ -212,7 +184,9 @@ class WooCommerceAdapter(Adapter):
                 tracker.see(when)
                 position = f"page {page} item {n}"
                 if stream == "orders":
-                    yield item(raw, position, functools.partial(order_record, data, self.timezone))
+                    yield mapped_item(
+                        raw, position, functools.partial(order_record, data, self.timezone)
+                    )
                 else:
                     yield from self._note_items(raw, data, position)
             safe = tracker.checkpoint()
@@ -225,7 +199,7 @@ class WooCommerceAdapter(Adapter):
             yield RawItem(raw, None, position, error="cannot map: order has no id")
             return
         order_id = str(order["id"])
-        notes = self.http.page(
+        notes = self.http.records(
             self.http.get(f"{self.base}/orders/{order_id}/notes", self._params())
         )
         events = note_events(order_id, order.get("status"), [d for _, d in notes], self.timezone)
@@ -237,12 +211,19 @@ class WooCommerceAdapter(Adapter):
             else:
                 yield RawItem(note_raw, event, where)
 
-
-def _one_event(order_id: str, note: dict[str, Any], zone: dt.tzinfo) -> dict[str, Any]:
-    (event,) = note_events(order_id, None, [note], zone)
-    if isinstance(event, MappingError):
-        raise event
-    return event
+    def _note_event(self, note: Any, position: str) -> dict[str, Any]:
+        """Return the event of a dead letter's lone note; only a status change tells one."""
+        found = _NOTE_POSITION.match(position)
+        if (
+            found is None
+            or not isinstance(note, dict)
+            or status_change(note.get("note", "")) is None
+        ):
+            raise MappingError("a lone note tells no status")
+        (event,) = note_events(found["order"], None, [note], self.timezone)
+        if isinstance(event, MappingError):
+            raise event
+        return event
 
 
 def _modified(data: Any, zone: dt.tzinfo) -> str | None:

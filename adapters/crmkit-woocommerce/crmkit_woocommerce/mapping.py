@@ -15,6 +15,7 @@ import html
 import re
 from typing import Any
 
+from crmkit.sdk import mapping
 from crmkit.sdk.mapping import MappingError, money, text, unique
 
 #: WooCommerce's order status labels (``wc_get_order_statuses``) by their slugs' words.
@@ -34,6 +35,13 @@ _STATUS_CHANGE = re.compile(
 )
 _STATUS_SET = re.compile(r"order status set to (?P<new>[^.]+?)\.?\s*$", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
+_ADDRESS = mapping.AddressFields(
+    lines=("address_1", "address_2"),
+    city="city",
+    region="state",
+    postcode="postcode",
+    country=("country",),
+)
 
 
 def utc_time(obj: dict[str, Any], field: str, zone: dt.tzinfo = dt.UTC) -> str | None:
@@ -54,56 +62,20 @@ def utc_time(obj: dict[str, Any], field: str, zone: dt.tzinfo = dt.UTC) -> str |
 
 def address(block: Any) -> dict[str, str] | None:
     """Return a billing or shipping block as a generic address, or ``None`` when empty."""
-    if not isinstance(block, dict):
-        return None
-    found = {
-        "line": ", ".join(unique(block.get("address_1"), block.get("address_2"))) or None,
-        "city": text(block.get("city")),
-        "region": text(block.get("state")),
-        "postcode": text(block.get("postcode")),
-        "country": text(block.get("country")),
-    }
-    kept = {k: v for k, v in found.items() if v}
-    return kept if set(kept) - {"country"} else None
-
-
-def _block(obj: dict[str, Any], name: str) -> dict[str, Any]:
-    value = obj.get(name)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise MappingError(f"{name}: not an object: {value!r}"[:200])
-    return value
-
-
-def _full_name(*blocks: dict[str, Any]) -> str | None:
-    for block in blocks:
-        name = " ".join(unique(block.get("first_name"), block.get("last_name")))
-        if name:
-            return name
-    return None
-
-
-def _identifier(obj: Any, what: str) -> str:
-    if not isinstance(obj, dict):
-        raise MappingError(f"{what} must be a JSON object, got {type(obj).__name__}")
-    value = obj.get("id")
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
-        raise MappingError(f"{what} has no id")
-    return str(value).strip()
+    return _ADDRESS.read(block)
 
 
 def customer_record(customer: Any, zone: dt.tzinfo = dt.UTC) -> dict[str, Any]:
     """Return the generic customer record of a WooCommerce customer object."""
-    external_id = _identifier(customer, "customer")
-    billing = _block(customer, "billing")
-    shipping = _block(customer, "shipping")
+    external_id = mapping.object_id(customer, "customer")
+    billing = mapping.nested(customer, "billing")
+    shipping = mapping.nested(customer, "shipping")
     addresses = [a for a in (address(billing), address(shipping)) if a]
     unique_addresses = [a for i, a in enumerate(addresses) if a not in addresses[:i]]
     record: dict[str, Any] = {
         "external_id": external_id,
         "kind": "person",
-        "name": _full_name(customer, billing),
+        "name": mapping.full_name(customer, billing),
         "given_name": text(customer.get("first_name")) or text(billing.get("first_name")),
         "family_name": text(customer.get("last_name")) or text(billing.get("last_name")),
         "emails": unique(customer.get("email"), billing.get("email")),
@@ -115,7 +87,7 @@ def customer_record(customer: Any, zone: dt.tzinfo = dt.UTC) -> dict[str, Any]:
     company = text(billing.get("company"))
     if company:
         record["attributes"] = {"company": company}
-    return {k: v for k, v in record.items() if v not in (None, [], {})}
+    return mapping.compact(record)
 
 
 def _line(line: Any, n: int) -> dict[str, Any]:
@@ -144,9 +116,9 @@ def order_record(order: Any, zone: dt.tzinfo = dt.UTC) -> dict[str, Any]:
     A guest order (``customer_id`` 0) has no customer ``external_id``: its billing e-mail
     and phone identify the buyer.
     """
-    external_id = _identifier(order, "order")
-    billing = _block(order, "billing")
-    shipping = _block(order, "shipping")
+    external_id = mapping.object_id(order, "order")
+    billing = mapping.nested(order, "billing")
+    shipping = mapping.nested(order, "shipping")
     customer_id = order.get("customer_id")
     registered = text(customer_id) if customer_id not in (0, "0", None, "") else None
     lines = order.get("line_items") or []
@@ -154,7 +126,7 @@ def order_record(order: Any, zone: dt.tzinfo = dt.UTC) -> dict[str, Any]:
         raise MappingError("line_items: not a list")
     customer = {
         "external_id": registered,
-        "name": _full_name(billing, shipping),
+        "name": mapping.full_name(billing, shipping),
         "phones": unique(billing.get("phone"), shipping.get("phone")),
         "emails": unique(billing.get("email")),
     }
@@ -170,7 +142,7 @@ def order_record(order: Any, zone: dt.tzinfo = dt.UTC) -> dict[str, Any]:
         "status": text(order.get("status")),
         "updated_at": utc_time(order, "date_modified", zone),
     }
-    return {k: v for k, v in record.items() if v not in (None, [], {})}
+    return mapping.compact(record)
 
 
 def status_slug(label: str) -> str:
@@ -210,7 +182,7 @@ def note_events(
     results: dict[int, dict[str, Any] | MappingError] = {}
     for n, note in enumerate(notes):
         try:
-            _identifier(note, "note")
+            mapping.object_id(note, "note")
             when = utc_time(note, "date_created", zone)
         except MappingError as exc:
             results[n] = exc

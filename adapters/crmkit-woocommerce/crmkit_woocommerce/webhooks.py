@@ -15,18 +15,10 @@ import re
 from typing import Any, ClassVar
 
 import msgspec
-from marshmallow import EXCLUDE, Schema, fields, validate
 
 from crmkit.domain import RawItem, Stream
-from crmkit.sdk.mapping import MappingError
-from crmkit.webhooks import (
-    Delivery,
-    WebhookReceiver,
-    WebhookRequest,
-    hmac_base64,
-    signature_matches,
-)
-from crmkit_woocommerce._http import decode_item
+from crmkit.sdk.mapping import exact_json, mapped_item
+from crmkit.webhooks import Delivery, HmacReceiver, WebhookRequest
 from crmkit_woocommerce.mapping import customer_record, order_record
 
 SIGNATURE = "X-WC-Webhook-Signature"
@@ -35,22 +27,11 @@ TOPIC = "X-WC-Webhook-Topic"
 _PING = re.compile(rb"^webhook_id=\d+$")
 
 
-class WooCommerceWebhookSettings(Schema):
-    """The settings the receiver reads from a ``woocommerce`` source: the signing secret."""
-
-    class Meta:
-        """The adapter's other settings are not the receiver's business."""
-
-        unknown = EXCLUDE
-
-    webhook_secret = fields.String(required=True, validate=validate.Length(min=1))
-
-
-class WooCommerceReceiver(WebhookReceiver):
+class WooCommerceReceiver(HmacReceiver):
     """Receives a WooCommerce shop's order and customer webhooks (see the module doc)."""
 
     name = "woocommerce"
-    config_schema = WooCommerceWebhookSettings
+    signature_header = SIGNATURE
     rejected_stream: ClassVar[Stream] = Stream.ORDERS
 
     def is_ping(self, request: WebhookRequest) -> bool:
@@ -63,14 +44,6 @@ class WooCommerceReceiver(WebhookReceiver):
     def delivery_id(self, request: WebhookRequest) -> str | None:
         """Return ``X-WC-Webhook-Delivery-ID``."""
         return request.header(DELIVERY)
-
-    def verify(self, request: WebhookRequest) -> str | None:
-        """Check ``X-WC-Webhook-Signature`` against the body, in constant time."""
-        given = request.header(SIGNATURE)
-        if not given:
-            return f"no {SIGNATURE} header"
-        expected = hmac_base64(self.config["webhook_secret"], request.body)
-        return None if signature_matches(expected, given) else f"{SIGNATURE} does not match"
 
     def parse(self, request: WebhookRequest) -> Delivery:
         """Return the order or customer the delivery carries, mapped; other topics ignored."""
@@ -85,15 +58,12 @@ class WooCommerceReceiver(WebhookReceiver):
         if event == "deleted":
             return Delivery(delivery_id, topic, note="deletions are kept as history, not applied")
         try:
-            data: Any = decode_item(request.body)
+            data: Any = exact_json(request.body)
         except msgspec.DecodeError as exc:
             bad = RawItem(raw, None, position, error=f"malformed JSON: {exc}")
             return Delivery(delivery_id, topic, ((stream, bad),))
         if isinstance(data, dict) and isinstance(data.get(resource), dict) and len(data) == 1:
             data = data[resource]  # the legacy API's envelope: {"order": {...}}
         mapper = order_record if stream is Stream.ORDERS else customer_record
-        try:
-            found = RawItem(raw, mapper(data), position)
-        except (MappingError, KeyError, TypeError, AttributeError, ValueError) as exc:
-            found = RawItem(raw, None, position, error=f"cannot map: {exc}")
+        found = mapped_item(raw, position, lambda: mapper(data))
         return Delivery(delivery_id, topic, ((stream, found),))

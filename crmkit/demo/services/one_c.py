@@ -66,12 +66,12 @@ class OneCService(LoopbackServer):
     """A 1C:Enterprise OData publication on loopback; user ``crmkit``."""
 
     def __init__(self, password: str) -> None:
-        super().__init__(name="crmkit-demo-1c", record=False)
         self.password = password
         self.entities: dict[str, list[dict[str, Any]]] = {
             entity: json.loads(data_file("1c", file).read_text(encoding="utf-8"))["value"]
             for entity, file in ENTITY_FILES.items()
         }
+        super().__init__(name="crmkit-demo-1c", record=False)
         for path, answer in (
             (ROOT, self._service_document),
             (f"{ROOT}/", self._service_document),

@@ -17,21 +17,27 @@ from typing import Any
 from xml.parsers import expat
 from xml.sax.saxutils import escape
 
+from crmkit.demo.services.bapi import (
+    LOGON_FAILED_BODY,
+    LOGON_FAILED_HEADERS,
+    SOAP_NS,
+    customer_not_created,
+    envelope,
+    fault,
+    key,
+    select_customers,
+    unknown_document,
+    unknown_sales_organization,
+)
 from crmkit.demo.services.loopback import data_file, guarded
 from crmkit.testing.loopback import ANY_PATH, LoopbackServer, Request, Response
 
 MC_NS = "urn:sap-com:document:sap:soap:functions:mc-style"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SERVICE_PATH = "/sap/bc/srt/rfc/sap/zcrmkit_crm/100/zcrmkit_crm/zcrmkit_crm"
 WSDL_PATH = "/sap/bc/srt/wsdl/flv_10002A111AD1/bndg_url/sap/bc/srt/rfc/sap/zcrmkit_crm/100"
 SALES_ORGANIZATION = "1000"
 USER = "CRMKIT_RFC"
-
-
-def key(name: str) -> str:
-    """Return a field name free of style: ``POSTL_COD1`` and ``PostlCod1`` are ``POSTLCOD1``."""
-    return "".join(c for c in name if c.isalnum()).upper()
 
 
 def _empty(kind: str) -> str:
@@ -102,10 +108,6 @@ def _date(value: str) -> str:
     return "" if digits.strip("0") == "" else digits
 
 
-def _failed(kind: str, message: str, code: str) -> dict[str, str]:
-    return {"TYPE": kind, "CODE": code, "ID": code[:2], "NUMBER": code[2:], "MESSAGE": message}
-
-
 class SapSystem:
     """SAP's data and the four BAPIs over it (parameters and answers keyed style-free)."""
 
@@ -127,17 +129,9 @@ class SapSystem:
 
     def bapicustomergetlist(self, params: dict[str, Any]) -> dict[str, Any]:
         """List customer numbers in ``Idrange`` (BT, EQ, GE), at most ``Maxrows``."""
-        numbers = sorted(self.customers)
-        for row in params.get("IDRANGE") or []:
-            option, low, high = row.get("OPTION"), row.get("LOW", ""), row.get("HIGH", "")
-            if option == "BT":
-                numbers = [n for n in numbers if low <= n <= high]
-            elif option == "GE":
-                numbers = [n for n in numbers if n >= low]
-            elif option == "EQ":
-                numbers = [n for n in numbers if n == low]
-        limit = int(params.get("MAXROWS") or 0)
-        numbers = numbers[:limit] if limit else numbers
+        numbers = select_customers(
+            self.customers, params.get("IDRANGE") or [], params.get("MAXROWS")
+        )
         answer: dict[str, Any] = {"IDRANGE": params.get("IDRANGE") or []}
         if "ADDRESSDATA" in params:
             answer["ADDRESSDATA"] = [self._address_row(n) for n in numbers]
@@ -158,9 +152,7 @@ class SapSystem:
         number = params.get("CUSTOMERNO", "")
         found = self.customers.get(number)
         if found is None:
-            shown = number.lstrip("0")
-            message = f"Customer {shown} has not been created"
-            return {"RETURN": {**_failed("E", message, "F2163"), "MESSAGEV1": shown}}
+            return {"RETURN": {**customer_not_created(number), "MESSAGEV1": number.lstrip("0")}}
         return {
             "CUSTOMERADDRESS": {**found["CUSTOMERADDRESS"], "CUSTOMER": number},
             "CUSTOMERGENERALDETAIL": found["CUSTOMERGENERALDETAIL"],
@@ -170,8 +162,7 @@ class SapSystem:
         """Return the item rows of a customer's orders entered in the date window."""
         organization = params.get("SALESORGANIZATION", "")
         if organization != SALES_ORGANIZATION:
-            message = f"Sales organization {organization} is not defined"
-            return {"RETURN": _failed("E", message, "VR032")}
+            return {"RETURN": unknown_sales_organization(organization)}
         customer = params.get("CUSTOMERNUMBER", "")
         since = _date(params.get("DOCUMENTDATE") or "") or "00000000"
         until = _date(params.get("DOCUMENTDATETO") or "") or "99991231"
@@ -187,8 +178,7 @@ class SapSystem:
         document = params.get("SALESDOCUMENT", "")
         rows = [r for r in self.orders if r["SDDOC"] == document]
         if not rows:
-            message = f"SD document {document} is not in the database or has been archived"
-            return {"RETURN": _failed("E", message, "V1302")}
+            return {"RETURN": unknown_document(document)}
         status = []
         for row in rows:
             delivered = row["DLVSTATH"] == "C"
@@ -205,14 +195,6 @@ class SapSystem:
                 }
             )
         return {"STATUSINFO": status}
-
-
-def envelope(body: str) -> bytes:
-    """Return ``body`` inside a SOAP 1.1 envelope, as SAP's SOAP runtime writes it."""
-    return (
-        f'<soap-env:Envelope xmlns:soap-env="{SOAP_NS}">'
-        f"<soap-env:Header/><soap-env:Body>{body}</soap-env:Body></soap-env:Envelope>"
-    ).encode()
 
 
 def _refuse_dtd(body: bytes) -> None:
@@ -262,25 +244,18 @@ def _local(tag: str) -> str:
 
 XML = {"Content-Type": "text/xml; charset=utf-8"}
 NOT_FOUND = Response(404, b"Not found", {"Content-Type": "text/plain"})
-LOGON_FAILED = Response(
-    401,
-    b"<html><head><title>Logon failed</title></head><body>Logon failed</body></html>",
-    {
-        "Content-Type": "text/html",
-        "WWW-Authenticate": 'Basic realm="SAP NetWeaver Application Server [ECC/100]"',
-    },
-)
+LOGON_FAILED = Response(401, LOGON_FAILED_BODY, LOGON_FAILED_HEADERS)
 
 
 class SapService(LoopbackServer):
     """SAP ECC's SOAP runtime on loopback: the WSDL at :attr:`wsdl_url`, user ``CRMKIT_RFC``."""
 
     def __init__(self, password: str) -> None:
-        super().__init__(name="crmkit-demo-sap", record=False)
         self.password = password
         self.wsdl = data_file("sap", "zcrmkit_crm.wsdl").read_bytes()
         self.schema = Schema(self.wsdl)
         self.system = SapSystem()
+        super().__init__(name="crmkit-demo-sap", record=False)
         for method, path, answer in (
             ("GET", WSDL_PATH, self._wsdl),
             ("POST", SERVICE_PATH, self._call),
@@ -308,12 +283,7 @@ class SapService(LoopbackServer):
             answer = self.system.call(operation, params)
             xml = self.schema.render(operation, answer, set(params))
         except (ValueError, KeyError, AttributeError, StopIteration, ET.ParseError) as exc:
-            fault = (
-                "<soap-env:Fault><faultcode>soap-env:Client</faultcode>"
-                f'<faultstring xml:lang="en">Deserialisation failed: {escape(str(exc))}'
-                "</faultstring></soap-env:Fault>"
-            )
-            return Response(500, envelope(fault), XML)
+            return Response(500, fault("Client", f"Deserialisation failed: {exc}"), XML)
         return Response(200, envelope(xml), XML)
 
 

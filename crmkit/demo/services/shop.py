@@ -38,7 +38,6 @@ class ShopService(LoopbackServer):
     """A WooCommerce shop on loopback with its REST API keys."""
 
     def __init__(self, consumer_key: str, consumer_secret: str) -> None:
-        super().__init__(name="crmkit-demo-shop", record=False)
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
         self.customers: list[dict[str, Any]] = json.loads(
@@ -50,6 +49,7 @@ class ShopService(LoopbackServer):
         self.notes: dict[str, list[dict[str, Any]]] = json.loads(
             data_file("shop", "order_notes.json").read_text(encoding="utf-8")
         )
+        super().__init__(name="crmkit-demo-shop", record=False)
         for path, answer in (
             (f"{API}/customers", self._page),
             (f"{API}/orders", self._page),
