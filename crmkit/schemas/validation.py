@@ -10,14 +10,22 @@ field of a subclass of a known type (such as :class:`~crmkit.schemas.fields.UtcD
 is checked by msgspec as its base type and then by its own marshmallow field, so the
 subclass's stricter rules hold on the fast path too.
 
-``post_load`` hooks are not consulted on the fast path: they must not refuse what the
-fields accept (put such rules in fields or validators).
+``post_load`` hooks are not consulted on the fast path of :meth:`RecordValidator.validate`:
+they must not refuse what the fields accept (put such rules in fields or validators).
+
+:meth:`RecordValidator.load` has a fast path too (stored records are loaded again by every
+resolution run): once msgspec accepts a record, the loaded data is built from it field by
+field as marshmallow builds it (defaults for missing keys, lists and dicts copied, nested
+schemas loaded the same way), with marshmallow's own fields converting dates and
+date-times, and the schemas' ``post_load`` hooks run on the result. Anything the fast path
+cannot decide goes through ``schema.load``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import marshmallow
@@ -25,6 +33,9 @@ import msgspec
 from marshmallow import fields, validate
 
 from crmkit.errors import RecordError, format_messages
+
+#: Turns one value msgspec accepted into what the marshmallow field would load.
+_Convert = Callable[[Any], Any]
 
 _SCALARS: dict[type[fields.Field[Any]], Any] = {
     fields.String: str,
@@ -145,6 +156,98 @@ def fields_to_recheck(schema: marshmallow.Schema) -> list[tuple[str, fields.Fiel
     return recheck
 
 
+def _same(value: Any) -> Any:
+    """Return ``value``: what a string or raw field loads from a value msgspec accepted."""
+    return value
+
+
+def _field_converter(field: fields.Field[Any]) -> _Convert:
+    """Return how ``field`` loads a non-null value msgspec accepted for it.
+
+    Raises :class:`_Untranslatable` for a field whose loaded form this does not know.
+    """
+    kind = type(field)
+    if kind is fields.String or kind is fields.Raw:
+        return _same
+    if _base_scalar(field) is not None:
+        return field.deserialize
+    if kind is fields.List:
+        inner = _nullable(_field_converter(field.inner))  # type: ignore[attr-defined]
+        return lambda values: [inner(v) for v in values]
+    if kind is fields.Dict:
+        keys = field.key_field  # type: ignore[attr-defined]
+        values = field.value_field  # type: ignore[attr-defined]
+        key = _same if keys is None else _nullable(_field_converter(keys))
+        value = _same if values is None else _nullable(_field_converter(values))
+        return lambda mapping: {key(k): value(v) for k, v in mapping.items()}
+    if kind is fields.Nested:
+        if getattr(field, "unknown", None) == marshmallow.INCLUDE:
+            raise _Untranslatable("a nested schema including unknown fields")
+        nested = _SchemaLoader(field.schema)  # type: ignore[attr-defined]
+        if getattr(field, "many", False):
+            return lambda values: [nested.load(v) for v in values]
+        return nested.load
+    raise _Untranslatable(f"field type {kind.__name__}")
+
+
+def _nullable(convert: _Convert) -> _Convert:
+    """Return ``convert`` letting ``None`` through (msgspec let it through only if allowed)."""
+    if convert is _same:
+        return _same
+    return lambda value: None if value is None else convert(value)
+
+
+class _SchemaLoader:
+    """Loads data msgspec accepted for a schema as ``schema.load`` would, without its checks.
+
+    Raises :class:`_Untranslatable` when the schema keeps unknown fields or has a field
+    whose loaded form it does not know.
+    """
+
+    def __init__(self, schema: marshmallow.Schema) -> None:
+        if schema.unknown == marshmallow.INCLUDE:
+            raise _Untranslatable(f"{type(schema).__name__} includes unknown fields")
+        self.schema = schema
+        self.fields = [
+            (name, field.data_key or name, field.load_default, _field_converter(field))
+            for name, field in schema.load_fields.items()
+        ]
+        self.post_load = bool(schema._hooks[marshmallow.decorators.POST_LOAD])  # noqa: SLF001
+
+    def load(self, data: dict[str, Any]) -> Any:
+        """Return the loaded form of ``data``, post-load hooks applied."""
+        result: dict[str, Any] = {}
+        for name, key, default, convert in self.fields:
+            if key in data:
+                value = data[key]
+                result[name] = None if value is None else convert(value)
+            elif default is not marshmallow.missing:
+                result[name] = default() if callable(default) else default
+        if not self.post_load:
+            return result
+        # marshmallow exposes no public way to run only the post-load hooks.
+        return self.schema._invoke_load_processors(  # noqa: SLF001
+            marshmallow.decorators.POST_LOAD,
+            result,
+            many=False,
+            original_data=data,
+            partial=None,
+            unknown=None,
+        )
+
+
+def schema_loader(schema: marshmallow.Schema) -> Callable[[dict[str, Any]], Any] | None:
+    """Return a function loading data msgspec accepted for ``schema``, or ``None`` if unsure.
+
+    The function returns what ``schema.load`` returns for the same data; it checks nothing
+    beyond what the marshmallow fields it calls check (pair it with :func:`translate_schema`).
+    """
+    try:
+        return _SchemaLoader(schema).load
+    except _Untranslatable:
+        return None
+
+
 class RecordValidator:
     """Decide whether a parsed record is structurally valid for a marshmallow schema.
 
@@ -156,6 +259,7 @@ class RecordValidator:
         self.schema = schema
         self.fast_type = translate_schema(schema)
         self.recheck = fields_to_recheck(schema)
+        self.fast_load = schema_loader(schema) if self.fast_type is not None else None
 
     def validate(self, data: Any) -> None:
         """Raise :class:`RecordError` naming each bad field unless ``data`` is valid."""
@@ -176,10 +280,23 @@ class RecordValidator:
         self.load(data)
 
     def load(self, data: Any) -> Any:
-        """Return ``data`` loaded by the marshmallow schema, or raise :class:`RecordError`."""
+        """Return ``data`` loaded by the marshmallow schema, or raise :class:`RecordError`.
+
+        A record msgspec accepts is loaded by the fast path, to the same result.
+        """
         if not isinstance(data, dict):
             found = "null" if data is None else type(data).__name__
             raise RecordError(f"record must be a JSON object, got {found}")
+        if self.fast_load is not None:
+            try:
+                msgspec.convert(data, self.fast_type, strict=True)
+                return self.fast_load(data)
+            except (msgspec.ValidationError, marshmallow.ValidationError):
+                pass
+        return self.schema_load(data)
+
+    def schema_load(self, data: dict[str, Any]) -> Any:
+        """Return ``data`` loaded by marshmallow itself, or raise :class:`RecordError`."""
         try:
             return self.schema.load(data)
         except marshmallow.ValidationError as exc:

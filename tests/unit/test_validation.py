@@ -456,3 +456,97 @@ def test_the_fast_type_refuses_what_marshmallow_refuses(schema_class, data):
     assert marshmallow_error(data, schema_class()) is not None
     with pytest.raises(RecordError):
         RecordValidator(schema_class()).validate(data)
+
+
+# load(): the fast path loads what marshmallow loads ---------------------------------------
+
+
+def assert_loads_alike(validator: RecordValidator, data: Any) -> None:
+    """load() returns what marshmallow's load returns, or raises with its messages."""
+    error = marshmallow_error(data, validator.schema)
+    if error is not None:
+        with pytest.raises(RecordError) as info:
+            validator.load(data)
+        assert info.value.messages == error.messages
+        return
+    expected = validator.schema.load(data)
+    loaded = validator.load(data)
+    assert loaded == expected
+    assert type(loaded) is type(expected)
+
+
+@PROPERTY_SETTINGS
+@given(CUSTOMER_RECORDS)
+@example({"external_id": "1", "updated_at": "2024-05-01t12:00:00z"})
+@example({"external_id": "1", "birth_date": "2024-05-01", "phones": None})
+@example({"external_id": "1", "addresses": [{"city": "Москва", "x": 1}], "identifiers": None})
+def test_load_gives_what_marshmallow_gives(data):
+    """For any record, load() agrees with marshmallow on the result or the error."""
+    assert_loads_alike(VALIDATOR, data)
+
+
+def test_load_gives_what_marshmallow_gives_on_generated_records():
+    """Every record of the messy generator loads to the facts marshmallow builds."""
+    from crmkit.testing.messy import iter_records
+
+    records = [record for _, record in iter_records(300, seed=3)]
+    assert VALIDATOR.fast_load is not None
+    for record in records:
+        assert_loads_alike(VALIDATOR, msgspec.json.decode(msgspec.json.encode(record)))
+
+
+class StampSchema(Schema):
+    """A nested schema with a post_load hook and a date-time of its own."""
+
+    at = fields.AwareDateTime(required=True)
+    note = fields.String(load_default="none")
+
+    @marshmallow.post_load
+    def stamp(self, data: dict[str, Any], **_: Any) -> tuple[Any, ...]:
+        """Return the stamp as a tuple."""
+        return (data["at"], data["note"])
+
+
+class StampedSchema(Schema):
+    """Renamed keys, defaults, lists of nested schemas, raw dict values."""
+
+    code = fields.String(data_key="CODE", required=True)
+    stamps = fields.List(fields.Nested(StampSchema), load_default=list)
+    extra = fields.Dict(keys=fields.String(), load_default=dict, allow_none=True)
+    day = fields.Date(allow_none=True)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"CODE": "A"},
+        {"CODE": "A", "stamps": [{"at": "2024-01-02T03:04:05.1234567+03:00"}], "day": None},
+        {"CODE": "A", "stamps": [{"at": "2024-01-02T03:04:05Z", "note": "n"}], "extra": None},
+        {"CODE": "A", "extra": {"k": [1, {"x": None}]}, "day": "2024-02-29"},
+        {"CODE": "A", "stamps": [{"at": "2024-01-02T03:04:05"}]},
+        {"code": "A"},
+    ],
+)
+def test_load_follows_marshmallow_on_nested_renamed_and_defaulted_fields(data):
+    """The fast load builds nested results, defaults and conversions as marshmallow does."""
+    validator = RecordValidator(StampedSchema())
+    assert validator.fast_load is not None
+    assert_loads_alike(validator, data)
+
+
+class IncludeSchema(Schema):
+    """A schema that keeps unknown fields in its result."""
+
+    class Meta:
+        """Unknown keys are kept."""
+
+        unknown = marshmallow.INCLUDE
+
+    code = fields.String(required=True)
+
+
+def test_a_schema_keeping_unknown_fields_loads_through_marshmallow():
+    """Unknown fields marshmallow would keep are never lost by a fast path."""
+    validator = RecordValidator(IncludeSchema())
+    assert validator.fast_load is None
+    assert validator.load({"code": "A", "other": 1}) == {"code": "A", "other": 1}
