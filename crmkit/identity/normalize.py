@@ -1,11 +1,14 @@
 """Turn a record's raw facts into normal forms through the ``normalize_*`` hooks.
 
 A value a hook cannot normalise is never dropped: it is kept raw with the reason, and left
-out of matching.
+out of matching. A run over many records uses :meth:`Normalizer.cached`, which asks the
+hooks once per distinct value (households, switchboards and the same customer in several
+sources repeat most phones, e-mails and addresses).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -13,6 +16,8 @@ import attrs
 from crmkit.domain import Address, ContactKind, ContactPoint
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crmkit.domain import PartyFacts
 
 
@@ -27,11 +32,34 @@ class NormalizedFacts:
     name_key: str | None
 
 
+#: How many distinct values each cache of :meth:`Normalizer.cached` remembers.
+CACHE_SIZE = 1 << 16
+
+
 class Normalizer:
     """Calls the ``normalize_*`` hooks of a plugin manager on a record's facts."""
 
     def __init__(self, hook: Any) -> None:
         self.hook = hook
+
+    def cached(self, maxsize: int = CACHE_SIZE) -> Normalizer:
+        """Return a normaliser remembering the ``maxsize`` most recent results of each kind.
+
+        Each distinct value reaches the hooks once while it is remembered, so the hooks must
+        answer the same value the same way (they are pure functions of their arguments),
+        and the plugins registered must not change while it is in use: take one per run.
+        """
+        return CachedNormalizer(self.hook, maxsize)
+
+    def address(self, address: Address) -> Address:
+        """Return ``address`` in normal form (as it is, when no hook changes it)."""
+        normal: Address | None = self.hook.normalize_address(address=address)
+        return normal or address
+
+    def name_key(self, name: str, kind: str | None) -> str | None:
+        """Return the comparison key of a party's name, or ``None``."""
+        key: str | None = self.hook.normalize_name(name=name, kind=kind)
+        return key
 
     def contact(self, kind: ContactKind, raw: str, region: str | None = None) -> ContactPoint:
         """Return ``raw`` as a :class:`ContactPoint`, valid or flagged with the reason."""
@@ -71,9 +99,66 @@ class Normalizer:
                 problems.append(f"identifier {kind} {raw!r}: {problem}")
             else:
                 identifiers[kind.strip().lower()] = value
-        addresses = tuple(
-            self.hook.normalize_address(address=a) or a for a in facts.addresses if not a.is_empty()
-        )
+        addresses = tuple(self.address(a) for a in facts.addresses if not a.is_empty())
         kind_name = facts.kind.value if facts.kind else None
-        name_key = self.hook.normalize_name(name=facts.display_name(), kind=kind_name)
+        name_key = self.name_key(facts.display_name(), kind_name)
         return NormalizedFacts(tuple(points), addresses, identifiers, tuple(problems), name_key)
+
+
+#: The hooks a :class:`Normalizer` calls.
+NORMALIZE_HOOKS = (
+    "normalize_phone",
+    "normalize_email",
+    "normalize_identifier",
+    "normalize_address",
+    "normalize_name",
+)
+
+
+def direct_call(caller: Any) -> Callable[..., Any]:
+    """Return a function calling the hook ``caller`` with keyword arguments, as pluggy does.
+
+    When one plain implementation serves a ``firstresult`` hook, pluggy calls it with the
+    arguments it names, in its order, and returns its result: the function returned does
+    just that, without pluggy's per-call dispatch. Otherwise it calls the hook itself.
+    """
+    impls = caller.get_hookimpls()
+    spec = caller.spec
+    plain = len(impls) == 1 and not (impls[0].wrapper or impls[0].hookwrapper)
+    if not plain or spec is None or not spec.opts.get("firstresult"):
+        return caller  # type: ignore[no-any-return]
+    function, names = impls[0].function, impls[0].argnames
+
+    def call(**kwargs: Any) -> Any:
+        return function(*[kwargs[name] for name in names])
+
+    return call
+
+
+class _DirectHooks:
+    """The ``normalize_*`` hooks of a hook relay, each bound once by :func:`direct_call`."""
+
+    def __init__(self, relay: Any) -> None:
+        for name in NORMALIZE_HOOKS:
+            setattr(self, name, direct_call(getattr(relay, name)))
+
+
+class CachedNormalizer(Normalizer):
+    """A :class:`Normalizer` that asks the hooks once per distinct value (bounded LRU caches).
+
+    Results are shared between the records giving the same value; they are immutable. The
+    hooks' implementations are looked up once, when it is made (:func:`direct_call`).
+    """
+
+    def __init__(self, hook: Any, maxsize: int = CACHE_SIZE) -> None:
+        super().__init__(_DirectHooks(hook))
+        self.relay = hook
+        self.maxsize = maxsize
+        self.contact = functools.lru_cache(maxsize)(super().contact)  # type: ignore[method-assign]
+        self.identifier = functools.lru_cache(maxsize)(super().identifier)  # type: ignore[method-assign]
+        self.address = functools.lru_cache(maxsize)(super().address)  # type: ignore[method-assign]
+        self.name_key = functools.lru_cache(maxsize)(super().name_key)  # type: ignore[method-assign]
+
+    def cached(self, maxsize: int = CACHE_SIZE) -> Normalizer:
+        """Return this normaliser when it remembers as much, else a fresh cached one."""
+        return self if maxsize == self.maxsize else CachedNormalizer(self.relay, maxsize)

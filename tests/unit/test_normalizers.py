@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from crmkit.domain import Address, ContactKind, PartyFacts
-from crmkit.identity.normalize import Normalizer
+from crmkit.hookspecs import hookimpl
+from crmkit.identity.normalize import Normalizer, direct_call
 from crmkit.plugins import get_plugin_manager
 
 
@@ -222,3 +223,92 @@ def test_normalizing_facts_collects_every_problem_and_keeps_the_good_values(hook
     assert normal.problems[0] == "phone 'call me': not a phone number"
     assert normal.problems[1] == "email 'nope': not an e-mail address"
     assert normal.problems[2].startswith("identifier ogrn '1027700132194': invalid OGRN")
+
+
+# the cached normaliser --------------------------------------------------------------------
+
+
+class CountingPhones:
+    """A plugin normalising phones (before the built-in one), counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None]] = []
+
+    @hookimpl
+    def normalize_phone(self, raw: str, region: str | None) -> str | None:
+        """Return ``raw`` as ``tel:<digits>``, refusing numbers without digits."""
+        self.calls.append((raw, region))
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        if not digits:
+            raise ValueError("no digits")
+        return f"tel:{digits}"
+
+
+def test_the_cached_normalizer_gives_what_the_normalizer_gives(hook):
+    """On generated records, cached and uncached normal forms are equal."""
+    from crmkit.schemas import CustomerRecordSchema, RecordValidator
+    from crmkit.testing.messy import iter_records
+
+    validator = RecordValidator(CustomerRecordSchema())
+    plain, cached = Normalizer(hook), Normalizer(hook).cached(maxsize=64)
+    for _, record in iter_records(300, seed=5):
+        facts = validator.load(record)
+        for region in ("RU", None):
+            assert cached.facts(facts, region) == plain.facts(facts, region)
+
+
+def test_the_cached_normalizer_asks_a_plugin_once_per_distinct_value():
+    """A plugin's own normaliser is honoured, and each value reaches it once."""
+    pm = get_plugin_manager(entrypoints=False)
+    plugin = CountingPhones()
+    pm.register(plugin)
+    normalizer = Normalizer(pm.hook).cached()
+    facts = PartyFacts("1", phones=("8 495 123", "8 495 123", "none"))
+    first = normalizer.facts(facts, "RU")
+    second = normalizer.facts(facts, "RU")
+    assert [p.value for p in first.contact_points] == ["tel:8495123", "tel:8495123", None]
+    assert second == first
+    assert first.problems == ("phone 'none': no digits",)
+    assert plugin.calls == [("8 495 123", "RU"), ("none", "RU")]
+
+
+def test_the_cached_normalizer_forgets_beyond_its_size(hook):
+    """The caches are bounded: the least recently used values are asked again."""
+    plugin = CountingPhones()
+    pm = get_plugin_manager(entrypoints=False)
+    pm.register(plugin)
+    normalizer = Normalizer(pm.hook).cached(maxsize=2)
+    for raw in ("1", "2", "3", "1"):
+        normalizer.contact(ContactKind.PHONE, raw, "RU")
+    assert [raw for raw, _ in plugin.calls] == ["1", "2", "3", "1"]
+    assert normalizer.cached(maxsize=2) is normalizer
+
+
+def test_a_hook_with_one_plain_implementation_is_called_directly(hook):
+    """direct_call gives what the hook gives, errors included, without pluggy's dispatch."""
+    phone = direct_call(hook.normalize_phone)
+    assert phone is not hook.normalize_phone
+    assert phone(raw="8 (495) 123-45-67", region="RU") == hook.normalize_phone(
+        raw="8 (495) 123-45-67", region="RU"
+    )
+    with pytest.raises(ValueError, match="not a phone number"):
+        phone(raw="abc", region="RU")
+
+
+class PhoneWrapper:
+    """A hook wrapper around the phone normalisers, marking their results."""
+
+    @hookimpl(wrapper=True)
+    def normalize_phone(self):
+        """Return the inner result with a mark (a hook wrapper may take no arguments)."""
+        result = yield
+        return f"{result}!"
+
+
+def test_a_hook_with_a_wrapper_or_several_implementations_goes_through_pluggy():
+    """Wrappers and other plugins' implementations are honoured by the cached normaliser."""
+    pm = get_plugin_manager(entrypoints=False)
+    pm.register(PhoneWrapper())
+    assert direct_call(pm.hook.normalize_phone) is pm.hook.normalize_phone
+    point = Normalizer(pm.hook).cached().contact(ContactKind.PHONE, "+7 495 1234567", "RU")
+    assert point.value == "+74951234567!"
