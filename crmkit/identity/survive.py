@@ -41,16 +41,22 @@ class Member:
 
 
 def _candidates(values: list[tuple[Member, Any]]) -> list[dict[str, Any]]:
-    counts = Counter(repr(v) for _, v in values)
+    """Return the ``choose_golden_value`` candidates of ``values``, each with its count."""
+    if len(values) == 1:
+        texts = None
+        counts: Counter[str] = Counter()
+    else:
+        texts = [repr(v) for _, v in values]
+        counts = Counter(texts)
     return [
         {
             "value": value,
             "source": m.identity.source,
             "priority": m.priority,
             "updated_at": m.updated_at,
-            "count": counts[repr(value)],
+            "count": counts[texts[n]] if texts is not None else 1,
         }
-        for m, value in values
+        for n, (m, value) in enumerate(values)
     ]
 
 
@@ -97,15 +103,11 @@ def golden_customer(
     org_names = [
         (m, m.facts.name) for m in members if m.facts.kind and m.facts.kind.value == "organization"
     ]
-    names = (
-        org_names
-        if kind is not None and kind.value == "organization" and org_names
-        else [
-            (m, m.facts.display_name())
-            for m in members
-            if m.facts.display_name() != m.facts.external_id
-        ]
-    )
+    if kind is not None and kind.value == "organization" and org_names:
+        names = org_names
+    else:
+        shown = [(m, m.facts.display_name()) for m in members]
+        names = [(m, name) for m, name in shown if name != m.facts.external_id]
     name = _choose("name", names, choose) or members[0].facts.display_name()
     identifiers: dict[str, str] = {}
     for kind_name in dict.fromkeys(k for m in members for k in m.normal.identifiers):

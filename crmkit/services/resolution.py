@@ -10,9 +10,11 @@ so old ids keep resolving. Nothing about source records is ever rewritten.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
+from array import array
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +35,7 @@ from crmkit.identity.features import (
     gc_paused,
 )
 from crmkit.identity.guards import Guards
-from crmkit.identity.normalize import Normalizer
+from crmkit.identity.normalize import NormalizedFacts, Normalizer
 from crmkit.identity.resolver import (
     Resolution,
     ResolverConfig,
@@ -47,6 +49,7 @@ from crmkit.identity.scoring import PairModels
 from crmkit.identity.survive import Member, golden_customer
 from crmkit.schemas import RecordValidator
 from crmkit.services.ports import Partial
+from crmkit.services.spill import FactsSpill
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Iterator
@@ -108,15 +111,31 @@ class ResolveReport:
 
 @attrs.define
 class Inputs:
-    """The records of one run with their features, and the positions of their identities."""
+    """The records of one run (identities and record ids), and the positions of identities.
 
-    members: list[Member] = attrs.field(factory=list)
+    ``facts``, when kept, holds each record's parsed facts and normal forms by position,
+    parked in a temporary file while the matching runs (survivorship reads them back).
+    """
+
+    identities: list[Identity] = attrs.field(factory=list)
     record_ids: list[int] = attrs.field(factory=list)
     position: dict[Identity, int] = attrs.field(factory=dict)
+    facts: FactsSpill | None = None
+
+    def add(self, identity: Identity, record_id: int) -> int:
+        """Append one record; return its position."""
+        position = len(self.identities)
+        self.position[identity] = position
+        self.identities.append(identity)
+        self.record_ids.append(record_id)
+        return position
 
 
 class InputLoader:
-    """Turns stored records into resolution inputs: validated, normalised, with features."""
+    """Turns stored records into resolution inputs: validated, normalised, with features.
+
+    The normaliser is a cached one (:meth:`Normalizer.cached`) for the loader's lifetime.
+    """
 
     def __init__(
         self,
@@ -129,7 +148,7 @@ class InputLoader:
         kinds: IdentifierKinds = BUILTIN_IDENTIFIER_KINDS,
     ) -> None:
         self.validator = validator
-        self.normalizer = normalizer
+        self.normalizer = normalizer.cached()
         self.regions = regions
         self.default_region = default_region
         self.priorities = priorities or {}
@@ -137,33 +156,38 @@ class InputLoader:
         self.guards = Guards()
         self.skipped = 0
 
-    def load(self, records: Iterable[CurrentRecord]) -> tuple[Inputs, list[Features]]:
-        """Return the inputs and features of ``records``; count those that no longer load."""
-        inputs = Inputs()
+    def read(self, record: CurrentRecord) -> tuple[PartyFacts, NormalizedFacts]:
+        """Return the facts of ``record`` and their normal forms; raise if it no longer loads."""
+        try:
+            facts: PartyFacts = self.validator.load(msgspec.json.decode(record.record_json))
+        except msgspec.DecodeError as exc:
+            raise RecordError(str(exc)) from exc
+        region = self.regions.get(record.identity.source, self.default_region)
+        return facts, self.normalizer.facts(facts, region)
+
+    def load(
+        self, records: Iterable[CurrentRecord], *, keep_facts: bool = False
+    ) -> tuple[Inputs, list[Features]]:
+        """Return the inputs and features of ``records``; count those that no longer load.
+
+        With ``keep_facts`` the inputs keep every record's facts for survivorship
+        (:attr:`Inputs.facts`; the caller closes it).
+        """
+        inputs = Inputs(facts=FactsSpill() if keep_facts else None)
         features: list[Features] = []
         with gc_paused():
             for record in records:
                 try:
-                    facts = self.validator.load(msgspec.json.decode(record.record_json))
-                except (msgspec.DecodeError, RecordError) as exc:
+                    facts, normal = self.read(record)
+                except RecordError as exc:
                     log.warning(
                         "record %s no longer loads and is left out: %s", record.identity, exc
                     )
                     self.skipped += 1
                     continue
-                region = self.regions.get(record.identity.source, self.default_region)
-                normal = self.normalizer.facts(facts, region)
-                inputs.position[record.identity] = len(inputs.members)
-                inputs.members.append(
-                    Member(
-                        record.identity,
-                        facts,
-                        normal,
-                        self.priorities.get(record.identity.source, 0),
-                        record.received_at,
-                    )
-                )
-                inputs.record_ids.append(record.id)
+                inputs.add(record.identity, record.id)
+                if inputs.facts is not None:
+                    inputs.facts.append(facts, normal, record.received_at)
                 features.append(
                     extract_features(record.identity, facts, normal, self.guards, self.kinds)
                 )
@@ -225,9 +249,7 @@ def assign_ids(
     holders: dict[int, Counter[int]] = defaultdict(Counter)
     for number, group in enumerate(groups):
         counts = Counter(
-            owners[inputs.members[p].identity]
-            for p in group
-            if inputs.members[p].identity in owners
+            owners[inputs.identities[p]] for p in group if inputs.identities[p] in owners
         )
         for old in counts:
             holders[old][number] = counts[old]
@@ -265,7 +287,7 @@ def compute(
     """
     settings = RunSettings(
         validator,
-        normalizer,
+        normalizer.cached(),
         regions or {},
         default_region,
         config or ResolverConfig(),
@@ -364,7 +386,7 @@ def resolve_customers(
     started = time.perf_counter()
     settings = RunSettings(
         validator,
-        normalizer,
+        normalizer.cached(),
         regions or {},
         default_region,
         config or ResolverConfig(),
@@ -373,7 +395,24 @@ def resolve_customers(
     plan = None if full else _incremental_plan(store, settings)
     if plan is None:
         plan = _full_plan(store, settings)
-    if not plan.inputs.members and plan.partial is not None:
+    try:
+        return _resolve_plan(store, settings, plan, choose, dry_run, on_created, started)
+    finally:
+        if plan.inputs.facts is not None:
+            plan.inputs.facts.close()
+
+
+def _resolve_plan(
+    store: SqlResolutionStore,
+    settings: RunSettings,
+    plan: Plan,
+    choose: Callable[[str, list[dict[str, Any]]], Any],
+    dry_run: bool,
+    on_created: Callable[[Customer], None] | None,
+    started: float,
+) -> ResolveReport:
+    """Match, cluster and (unless ``dry_run``) write what ``plan`` re-clusters."""
+    if not plan.inputs.identities and plan.partial is not None:
         return ResolveReport(
             customers=store.count_customers(),
             mode="unchanged",
@@ -394,7 +433,7 @@ def resolve_customers(
     owners = store.identity_customers(inputs.position if plan.partial is not None else None)
     ids, alias_groups, split = assign_ids(resolution.groups, inputs, owners)
     report = ResolveReport(
-        records=len(inputs.members),
+        records=len(inputs.identities),
         customers=_customers_after(store, plan, resolution),
         created=sum(1 for i in ids if not i),
         split=sorted(split),
@@ -408,38 +447,80 @@ def resolve_customers(
         report.merged = sorted((old, ids[g]) for old, g in alias_groups.items())
         report.seconds = time.perf_counter() - started
         return report
-    clusters = [
-        (
-            golden_customer([inputs.members[p] for p in group], choose, customer_id),
-            [(inputs.members[p].identity, inputs.record_ids[p]) for p in group],
-        )
-        for group, customer_id in zip(resolution.groups, ids, strict=True)
-    ]
     review = [
         (
-            inputs.members[e.i].identity,
-            inputs.members[e.j].identity,
+            inputs.identities[e.i],
+            inputs.identities[e.j],
             e.probability,
             explain_edge(resolution, e),
         )
         for e in resolution.review
     ]
+    state = _run_state(store, plan, resolution, settings)
+    key_rows = _key_rows(resolution, plan)
+    groups = resolution.groups
+    # Survivorship reads the facts back from the spill: the features and the matching's
+    # indexes are no longer needed, and a million records' worth is freed before it starts.
+    del resolution
+    plan.features = []
+    created: list[Customer] = []
     new_ids = store.write(
-        clusters,
+        _created(
+            golden_clusters(inputs, groups, ids, choose, settings.priorities),
+            created if on_created is not None else None,
+        ),
         alias_groups,
         review,
-        _run_state(store, plan, resolution, settings),
-        key_rows=_key_rows(resolution, plan),
+        state,
+        key_rows=zip(key_rows[0], key_rows[1], strict=True),
         partial=plan.partial,
     )
     report.merged = sorted((old, new_ids[g]) for old, g in alias_groups.items())
     report.seconds = time.perf_counter() - started
     if on_created is not None:
-        for (customer, _), (cid, old) in zip(clusters, zip(new_ids, ids, strict=True), strict=True):
-            if not old:
-                customer.id = cid
-                on_created(customer)
+        fresh = (cid for cid, old in zip(new_ids, ids, strict=True) if not old)
+        for customer, cid in zip(created, fresh, strict=True):
+            customer.id = cid
+            on_created(customer)
     return report
+
+
+def golden_clusters(
+    inputs: Inputs,
+    groups: list[list[int]],
+    ids: list[int],
+    choose: Callable[[str, list[dict[str, Any]]], Any],
+    priorities: dict[str, int],
+) -> Iterator[tuple[Customer, list[tuple[Identity, int]]]]:
+    """Yield each group's golden customer (id from ``ids``) and ``(identity, record id)``s.
+
+    The members' facts are read back from :attr:`Inputs.facts` one group at a time.
+    """
+    if inputs.facts is None:
+        raise ValueError("the inputs kept no facts for survivorship")
+    spill = inputs.facts
+    for group, customer_id in zip(groups, ids, strict=True):
+        members = []
+        for p in group:
+            identity = inputs.identities[p]
+            facts, normal, received_at = spill.get(p)
+            priority = priorities.get(identity.source, 0)
+            members.append(Member(identity, facts, normal, priority, received_at))
+        yield (
+            golden_customer(members, choose, customer_id),
+            [(inputs.identities[p], inputs.record_ids[p]) for p in group],
+        )
+
+
+def _created(
+    clusters: Iterable[tuple[Customer, list[tuple[Identity, int]]]],
+    created: list[Customer] | None,
+) -> Iterator[tuple[Customer, list[tuple[Identity, int]]]]:
+    """Yield ``clusters``, appending to ``created`` (unless None) the customers new to the store."""
+    for cluster in clusters:
+        if created is not None and not cluster[0].id:
+            created.append(cluster[0])
+        yield cluster
 
 
 def _customers_after(store: SqlResolutionStore, plan: Plan, resolution: Resolution) -> int:
@@ -452,7 +533,7 @@ def _customers_after(store: SqlResolutionStore, plan: Plan, resolution: Resoluti
 def _full_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan:
     """Return the plan of a full run: every current record, models fitted afresh."""
     loader = settings.loader()
-    inputs, features = loader.load(store.current_records())
+    inputs, features = loader.load(store.current_records(), keep_facts=True)
     return Plan(inputs, features, None, None, None, list(range(len(features))), loader.skipped)
 
 
@@ -476,7 +557,9 @@ def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan 
         return None
     last_decision = int(store.state(LAST_DECISION_STATE) or 0)
     loader = settings.loader()
-    changed, changed_features = loader.load(store.current_records(after=int(covered)))
+    changed, changed_features = loader.load(
+        store.current_records(after=int(covered)), keep_facts=True
+    )
     decided = [d for d in store.decisions() if d.id > last_decision]
     touched = set(changed.position) | {i for d in decided for i in (d.left, d.right)}
     if not touched:
@@ -489,7 +572,7 @@ def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan 
             [],
             loader.skipped,
         )
-    if len(changed.members) > FULL_RUN_SHARE * max(store.count_identities(), 1):
+    if len(changed.identities) > FULL_RUN_SHARE * max(store.count_identities(), 1):
         return None
     known = store.identity_rows(touched)
     customers = {customer for customer, _ in known.values()}
@@ -506,16 +589,16 @@ def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan 
     pulled = [
         r for r in store.records_of_customers(customers) if r.identity not in changed.position
     ]
-    inputs, features = loader.load(pulled)
+    inputs, features = loader.load(pulled, keep_facts=True)
     fresh = []
-    for member, record_id, f in zip(
-        changed.members, changed.record_ids, changed_features, strict=True
+    for identity, record_id, f in zip(
+        changed.identities, changed.record_ids, changed_features, strict=True
     ):
-        inputs.position[member.identity] = len(inputs.members)
-        fresh.append(len(inputs.members))
-        inputs.members.append(member)
-        inputs.record_ids.append(record_id)
+        fresh.append(inputs.add(identity, record_id))
         features.append(f)
+    if inputs.facts is not None and changed.facts is not None:
+        inputs.facts.extend(changed.facts)
+        changed.facts.close()
     scope = _scope(store, settings, features, untrusted)
     partial = Partial(frozenset(customers), frozenset(inputs.position), frozenset(dropped))
     return Plan(inputs, features, scope, partial, models, fresh, loader.skipped)
@@ -605,13 +688,20 @@ def _run_state(
     }
 
 
-def _key_rows(resolution: Resolution, plan: Plan) -> Iterator[tuple[int, int]]:
-    """Yield ``(key hash, record id)`` of the stored keys of the records new to the store."""
+def _key_rows(resolution: Resolution, plan: Plan) -> tuple[array[int], array[int]]:
+    """Return the key hashes and record ids of the stored keys of the records new to the store.
+
+    Two flat arrays (a million records bear about ten million keys), row ``n`` being
+    ``(hashes[n], record_ids[n])``.
+    """
     index = resolution.index
+    hashes: array[int] = array("q")
+    record_ids: array[int] = array("q")
     for position in plan.fresh:
-        record_id = plan.inputs.record_ids[position]
-        for key in stored_keys(index, plan.features[position]):
-            yield key_hash(key), record_id
+        keys = stored_keys(index, plan.features[position])
+        hashes.extend(key_hash(key) for key in keys)
+        record_ids.extend(itertools.repeat(plan.inputs.record_ids[position], len(keys)))
+    return hashes, record_ids
 
 
 def customers_named(

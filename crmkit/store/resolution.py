@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
+import json
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -32,6 +35,10 @@ if TYPE_CHECKING:
 DECISION_KINDS = ("merge", "unmerge", "accept", "reject")
 #: How many values go into one ``IN`` list (SQLite allows 32,766 bound parameters).
 _CHUNK = 5000
+#: How many integers go into one JSON parameter on SQLite (see :func:`_in_filters`).
+_JSON_CHUNK = 100_000
+#: The first SQLite version with ``json_each`` built in.
+_SQLITE_JSON = (3, 38)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -126,9 +133,11 @@ class SqlResolutionStore:
             .order_by(t.id)
             .execution_options(yield_per=batch)
         )
+        sources: dict[str, str] = {}  # one string per source, not one per record
         with self.database.connect() as conn:
             for row in conn.execute(query):
-                yield CurrentRecord(row[0], Identity(row[1], row[2]), row[3], row[4])
+                source = sources.setdefault(row[1], row[1])
+                yield CurrentRecord(row[0], Identity(source, row[2]), row[3], row[4])
 
     def identity_customers(
         self, identities: Collection[Identity] | None = None
@@ -156,10 +165,12 @@ class SqlResolutionStore:
     ) -> list[CurrentRecord]:
         """Return the records ``query`` finds where ``column`` is one of ``values``."""
         found: list[CurrentRecord] = []
+        sources: dict[str, str] = {}  # one string per source, not one per record
         with self.database.connect() as conn:
-            for chunk in _chunks(sorted(values)):
-                rows = conn.execute(query.where(column.in_(chunk)))
-                found.extend(CurrentRecord(r[0], Identity(r[1], r[2]), r[3], r[4]) for r in rows)
+            for condition in _in_filters(conn, column, sorted(values)):
+                for r in conn.execute(query.where(condition)):
+                    source = sources.setdefault(r[1], r[1])
+                    found.append(CurrentRecord(r[0], Identity(source, r[2]), r[3], r[4]))
         return sorted(found, key=lambda r: r.id)
 
     def identity_rows(self, identities: Collection[Identity]) -> dict[Identity, tuple[int, int]]:
@@ -309,7 +320,7 @@ class SqlResolutionStore:
 
     def write(
         self,
-        clusters: Sequence[tuple[Customer, Sequence[tuple[Identity, int]]]],
+        clusters: Iterable[tuple[Customer, Sequence[tuple[Identity, int]]]],
         aliases: dict[int, int],
         review: Sequence[tuple[Identity, Identity, float, dict[str, Any]]],
         state: dict[str, str],
@@ -319,60 +330,52 @@ class SqlResolutionStore:
     ) -> list[int]:
         """Store a resolution in one transaction; return the customer ids in ``clusters`` order.
 
-        Customers with id 0 are inserted; others are updated. ``aliases`` maps each retired
-        old id to the index, in ``clusters``, of the customer that absorbed it; the old id
-        then resolves to that customer. Identities and lookup keys are rewritten: all of
-        them, or with ``partial`` those of the re-clustered customers only. ``key_rows``
-        are ``(key hash, record id)`` of the records' stored keys (:data:`record_keys`).
-        Open review items no longer proposed become ``obsolete``; new ones are added. The
-        orders and interactions concerning the rewritten customers are linked again to
-        their owners (:mod:`crmkit.store.customer_links`) in the same transaction.
+        Customers with id 0 are inserted; others are updated. ``clusters`` may be a
+        generator: it is consumed a batch at a time, each batch written before the next is
+        asked for. ``aliases`` maps each retired old id to the index, in ``clusters``, of
+        the customer that absorbed it; the old id then resolves to that customer. Identities
+        and lookup keys are rewritten: all of them, or with ``partial`` those of the
+        re-clustered customers only (every kept id must be one of ``partial.customers``).
+        ``key_rows`` are ``(key hash, record id)`` of the records' stored keys
+        (:data:`record_keys`). Open review items no longer proposed become ``obsolete``;
+        new ones are added. The orders and interactions concerning the rewritten customers
+        are linked again to their owners (:mod:`crmkit.store.customer_links`) in the same
+        transaction.
         """
         now = utc_now()
         with self.database.begin() as conn:
-            ids = self._write_customers(conn, [c for c, _ in clusters], now)
-            if partial is None:
-                conn.execute(customer_keys.delete())
-                conn.execute(customer_identities.delete())
-                conn.execute(record_keys.delete())
-            else:
-                rewritten = sorted(partial.customers | set(ids))
-                for chunk in _chunks(rewritten):
-                    conn.execute(
-                        customer_keys.delete().where(customer_keys.c.customer_id.in_(chunk))
-                    )
-                    conn.execute(
-                        customer_identities.delete().where(
-                            customer_identities.c.customer_id.in_(chunk)
-                        )
-                    )
-                for chunk in _chunks(sorted(partial.dropped_records)):
-                    conn.execute(record_keys.delete().where(record_keys.c.record_id.in_(chunk)))
-            identity_rows = [
-                {
-                    "source": i.source,
-                    "external_id": i.external_id,
-                    "customer_id": cid,
-                    "record_id": record_id,
-                }
-                for (_, members), cid in zip(clusters, ids, strict=True)
-                for i, record_id in members
-            ]
-            for chunk in _chunks(identity_rows):
-                conn.execute(customer_identities.insert(), chunk)
-            key_values = [
-                {"kind": kind, "value": value, "customer_id": cid}
-                for (customer, _), cid in zip(clusters, ids, strict=True)
-                for kind, value in customer_keys_of(customer)
-            ]
-            for chunk in _chunks(key_values):
-                conn.execute(customer_keys.insert(), chunk)
-            _insert_record_keys(conn, key_rows)
-            for old, index in aliases.items():
+            _clear_resolution(conn, partial)
+            ids: list[int] = []
+            pending = iter(clusters)
+            while batch := list(itertools.islice(pending, _CHUNK)):
+                _check_kept(batch, partial)
+                batch_ids = self._write_customers(conn, [c for c, _ in batch], now)
+                ids.extend(batch_ids)
+                _insert_plain(
+                    conn,
+                    customer_identities,
+                    (
+                        (i.source, i.external_id, cid, record_id)
+                        for (_, members), cid in zip(batch, batch_ids, strict=True)
+                        for i, record_id in members
+                    ),
+                )
+                _insert_plain(
+                    conn,
+                    customer_keys,
+                    (
+                        (kind, value, cid)
+                        for (customer, _), cid in zip(batch, batch_ids, strict=True)
+                        for kind, value in customer_keys_of(customer)
+                    ),
+                )
+            _insert_record_keys(conn, key_rows, rebuild_indexes=partial is None)
+            if aliases:
                 conn.execute(
                     customers.update()
-                    .where(customers.c.id == old)
-                    .values(merged_into=ids[index], updated_at=now)
+                    .where(customers.c.id == sa.bindparam("old_id"))
+                    .values(merged_into=sa.bindparam("new_id"), updated_at=now),
+                    [{"old_id": old, "new_id": ids[index]} for old, index in aliases.items()],
                 )
             self._write_review(
                 conn, review, now, scope=partial.identities if partial is not None else None
@@ -483,37 +486,113 @@ def _record_columns() -> sa.Select[Any]:
     )
 
 
-def _insert_record_keys(conn: sa.Connection, rows: Iterable[tuple[int, int]]) -> None:
-    """Insert ``(key hash, record id)`` rows: ``COPY`` on PostgreSQL, positional elsewhere."""
+def _in_filters(
+    conn: sa.Connection, column: sa.ColumnElement[int], values: list[int]
+) -> Iterator[sa.ColumnElement[bool]]:
+    """Yield conditions that together select ``column`` in ``values``.
+
+    On SQLite with ``json_each`` (3.38 on) one condition takes a large batch as one JSON
+    parameter, which is much cheaper to compile and bind than an ``IN`` list; elsewhere
+    ``IN`` lists of :data:`_CHUNK` values.
+    """
+    version = tuple(conn.dialect.server_version_info or ())
+    if conn.dialect.name == "sqlite" and version >= _SQLITE_JSON:
+        for start in range(0, len(values), _JSON_CHUNK):
+            batch = json.dumps(values[start : start + _JSON_CHUNK])
+            each = sa.func.json_each(batch).table_valued("value")
+            yield column.in_(sa.select(each.c.value))
+        return
+    for chunk in _chunks(values):
+        yield column.in_(chunk)
+
+
+def _clear_resolution(conn: sa.Connection, partial: Partial | None) -> None:
+    """Delete the identities and keys a run rewrites: all, or those of ``partial``'s customers.
+
+    Record keys go all in a full run; in a partial one, those of the records replaced by a
+    newer version (``partial.dropped_records``).
+    """
+    if partial is None:
+        conn.execute(customer_keys.delete())
+        conn.execute(customer_identities.delete())
+        conn.execute(record_keys.delete())
+        return
+    for chunk in _chunks(sorted(partial.customers)):
+        conn.execute(customer_keys.delete().where(customer_keys.c.customer_id.in_(chunk)))
+        conn.execute(
+            customer_identities.delete().where(customer_identities.c.customer_id.in_(chunk))
+        )
+    for chunk in _chunks(sorted(partial.dropped_records)):
+        conn.execute(record_keys.delete().where(record_keys.c.record_id.in_(chunk)))
+
+
+def _check_kept(
+    batch: Sequence[tuple[Customer, Sequence[tuple[Identity, int]]]], partial: Partial | None
+) -> None:
+    """Raise ``ValueError`` if a partial run keeps a customer it did not re-cluster."""
+    if partial is None:
+        return
+    stray = {c.id for c, _ in batch if c.id} - partial.customers
+    if stray:
+        raise ValueError(f"customers {sorted(stray)} were not among those re-clustered")
+
+
+def _insert_record_keys(
+    conn: sa.Connection, rows: Iterable[tuple[int, int]], *, rebuild_indexes: bool
+) -> None:
+    """Insert ``(key hash, record id)`` rows into the emptied or kept :data:`record_keys`.
+
+    With ``rebuild_indexes`` (a full run, after emptying the table) the table's indexes are
+    dropped first and built again after the rows are in, which is several times faster
+    than keeping them up to date row by row; it happens inside the run's transaction.
+    """
+    indexes = list(record_keys.indexes) if rebuild_indexes else []
+    for index in indexes:
+        index.drop(conn, checkfirst=True)
+    _insert_plain(conn, record_keys, rows)
+    for index in indexes:
+        index.create(conn, checkfirst=True)
+
+
+def _insert_plain(conn: sa.Connection, table: sa.Table, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert positional rows of every column of ``table``, a batch at a time.
+
+    ``COPY`` on PostgreSQL with psycopg; elsewhere SQLAlchemy's own compiled insert executed
+    with positional rows when the driver takes them and no column converts its values
+    (true of integers and text on SQLite), else a Core ``executemany`` of dicts.
+    """
+    names = [c.name for c in table.columns]
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         driver_connection: Any = conn.connection.driver_connection
         with (
             driver_connection.cursor() as cursor,
-            cursor.copy("COPY record_keys (key_hash, record_id) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy,
         ):
             write = copy.write_row
             for row in rows:
                 write(row)
         return
-    # Both columns are integers, which drivers bind as they are: with positional parameters
-    # an executemany of SQLAlchemy's own compiled insert skips building a dict per row.
-    positional = conn.dialect.paramstyle == "qmark"
-    sql = str(record_keys.insert().compile(dialect=conn.dialect))
-    batch: list[tuple[int, int]] = []
-
-    def flush() -> None:
-        if positional:
+    sql = _positional_insert(conn.dialect, table)
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, _CHUNK * 10)):
+        if sql is not None:
             conn.exec_driver_sql(sql, batch)
         else:
-            conn.execute(record_keys.insert(), [{"key_hash": k, "record_id": r} for k, r in batch])
-        batch.clear()
+            conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in batch])
 
-    for row in rows:
-        batch.append(row)
-        if len(batch) == _CHUNK * 10:
-            flush()
-    if batch:
-        flush()
+
+@functools.lru_cache(maxsize=16)
+def _positional_insert(dialect: sa.Dialect, table: sa.Table) -> str | None:
+    """Return ``table``'s insert of every column as positional SQL, or None if unsafe."""
+    if dialect.paramstyle != "qmark":
+        return None
+    names = [c.name for c in table.columns]
+    compiled = table.insert().compile(dialect=dialect, column_keys=names)
+    if list(compiled.positiontup or ()) != names:
+        return None
+    if any(c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns):
+        return None
+    return str(compiled)
 
 
 def _decision(row: Any) -> Decision:

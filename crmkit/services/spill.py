@@ -1,0 +1,104 @@
+"""Records' parsed facts parked in a temporary file while the matching runs.
+
+Survivorship needs every record's facts and their normal forms, but only after the
+matching, which needs the memory. A :class:`FactsSpill` encodes them with msgspec's
+MessagePack (a few hundred bytes a record, a microsecond or two) into an anonymous temporary
+file as they are parsed, and decodes one record back by its position on demand (reads that
+go through the page cache, not the process's memory).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import weakref
+from array import array
+from typing import Any
+
+import msgspec
+
+from crmkit.domain import PartyFacts
+from crmkit.identity.normalize import NormalizedFacts
+
+_Entry = tuple[PartyFacts, NormalizedFacts, dt.datetime | None]
+
+
+class FactsSpill:
+    """Parsed records (facts, normal forms, received time) stored by position, in a file.
+
+    Entries msgspec cannot encode faithfully (a value outside MessagePack's integers, a
+    facts type other than :class:`PartyFacts`) stay in memory instead. The file is deleted
+    by :meth:`close`, or when the spill is garbage-collected.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or finalize
+        self._close_file = weakref.finalize(self, self._file.close)
+        self._offsets: array[int] = array("q", [0])
+        self._kept: dict[int, _Entry] = {}
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(_Entry)
+        self._unflushed = False
+
+    def __len__(self) -> int:
+        """Return how many entries the spill holds."""
+        return len(self._offsets) - 1
+
+    def append(
+        self, facts: PartyFacts, normal: NormalizedFacts, received_at: dt.datetime | None
+    ) -> int:
+        """Store one record's entry; return its position."""
+        entry = (facts, normal, received_at)
+        if type(facts) is not PartyFacts or type(normal) is not NormalizedFacts:
+            return self._keep(entry)
+        try:
+            blob = self._encoder.encode(entry)
+        except (msgspec.EncodeError, OverflowError, TypeError):
+            return self._keep(entry)
+        return self.append_blob(blob)
+
+    def append_blob(self, blob: bytes) -> int:
+        """Store an encoded entry (from :meth:`blob` of another spill); return its position."""
+        self._file.write(blob)
+        self._offsets.append(self._offsets[-1] + len(blob))
+        self._unflushed = True
+        return len(self) - 1
+
+    def extend(self, other: FactsSpill) -> None:
+        """Append every entry of ``other``, in its order."""
+        for position in range(len(other)):
+            kept = other._kept.get(position)
+            if kept is not None:
+                self._keep(kept)
+            else:
+                self.append_blob(other.blob(position))
+
+    def blob(self, position: int) -> bytes:
+        """Return the encoded entry at ``position`` (empty for one kept in memory)."""
+        if self._unflushed:
+            self._file.flush()
+            self._unflushed = False
+        start, end = self._offsets[position], self._offsets[position + 1]
+        return os.pread(self._file.fileno(), end - start, start)
+
+    def get(self, position: int) -> _Entry:
+        """Return ``(facts, normal forms, received_at)`` of the entry at ``position``."""
+        kept = self._kept.get(position)
+        if kept is not None:
+            return kept
+        entry: _Entry = self._decoder.decode(self.blob(position))
+        return entry
+
+    def close(self) -> None:
+        """Delete the file and forget every entry."""
+        self._close_file()
+        self._kept.clear()
+        self._offsets = array("q", [0])
+
+    def _keep(self, entry: Any) -> int:
+        """Keep an entry in memory; return its position."""
+        self._offsets.append(self._offsets[-1])
+        position = len(self) - 1
+        self._kept[position] = entry
+        return position
