@@ -27,6 +27,7 @@ from crmkit.plugins import (
     CrmkitPluginManager,
     collect_adapters,
     collect_identifier_kinds,
+    direct_call,
     get_plugin_manager,
 )
 from crmkit.schemas import (
@@ -264,7 +265,7 @@ class Crmkit:
             self.resolution_store,
             self.validators[Stream.CUSTOMERS],
             self.normalizer,
-            self._choose,
+            self._chooser(),
             regions=self.source_regions(),
             default_region=self.default_region,
             config=self._resolver_config(),
@@ -274,8 +275,18 @@ class Crmkit:
             on_created=(lambda c: notify(customer=c)) if notify else None,
         )
 
-    def _choose(self, field: str, candidates: builtins.list[dict[str, Any]]) -> Any:
-        return self.hook.choose_golden_value(field=field, candidates=candidates)
+    def _chooser(self) -> Callable[[str, builtins.list[dict[str, Any]]], Any]:
+        """Return ``choose(field, candidates)``: the ``choose_golden_value`` hook, bound once.
+
+        A resolution asks it for every field of every customer, so the hook is bound for the
+        run (:func:`~crmkit.plugins.direct_call`) instead of dispatched by pluggy each time.
+        """
+        hook = direct_call(self.hook.choose_golden_value)
+
+        def choose(field: str, candidates: builtins.list[dict[str, Any]]) -> Any:
+            return hook(field=field, candidates=candidates)
+
+        return choose
 
     # decisions ----------------------------------------------------------------------------
 

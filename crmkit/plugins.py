@@ -286,3 +286,23 @@ def collect_identifier_kinds(pm: CrmkitPluginManager) -> IdentifierKinds:
 
         impl.function(*[register for _ in impl.argnames])
     return IdentifierKinds(strong=frozenset(strong_kinds), checked=frozenset(checked_kinds))
+
+
+def direct_call(caller: Any) -> Callable[..., Any]:
+    """Return a function calling the hook ``caller`` with keyword arguments, as pluggy does.
+
+    When one plain implementation serves a ``firstresult`` hook, pluggy calls it with the
+    arguments it names, in its order, and returns its result: the function returned does
+    just that, without pluggy's per-call dispatch. Otherwise it calls the hook itself.
+    """
+    impls = caller.get_hookimpls()
+    spec = caller.spec
+    plain = len(impls) == 1 and not (impls[0].wrapper or impls[0].hookwrapper)
+    if not plain or spec is None or not spec.opts.get("firstresult"):
+        return caller  # type: ignore[no-any-return]
+    function, names = impls[0].function, impls[0].argnames
+
+    def call(**kwargs: Any) -> Any:
+        return function(*[kwargs[name] for name in names])
+
+    return call

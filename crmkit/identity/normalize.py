@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from crmkit.domain import Address, ContactKind, ContactPoint
+from crmkit.plugins import direct_call
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from crmkit.domain import PartyFacts
 
 
@@ -113,26 +112,6 @@ NORMALIZE_HOOKS = (
     "normalize_address",
     "normalize_name",
 )
-
-
-def direct_call(caller: Any) -> Callable[..., Any]:
-    """Return a function calling the hook ``caller`` with keyword arguments, as pluggy does.
-
-    When one plain implementation serves a ``firstresult`` hook, pluggy calls it with the
-    arguments it names, in its order, and returns its result: the function returned does
-    just that, without pluggy's per-call dispatch. Otherwise it calls the hook itself.
-    """
-    impls = caller.get_hookimpls()
-    spec = caller.spec
-    plain = len(impls) == 1 and not (impls[0].wrapper or impls[0].hookwrapper)
-    if not plain or spec is None or not spec.opts.get("firstresult"):
-        return caller  # type: ignore[no-any-return]
-    function, names = impls[0].function, impls[0].argnames
-
-    def call(**kwargs: Any) -> Any:
-        return function(*[kwargs[name] for name in names])
-
-    return call
 
 
 class _DirectHooks:

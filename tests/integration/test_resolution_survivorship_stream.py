@@ -53,7 +53,11 @@ def expected_golden(crm, customer):
         normal = crm.normalizer.facts(facts, region)
         priority = priorities.get(identity.source, 0)
         members.append(Member(identity, facts, normal, priority, stored.received_at))
-    return golden_customer(members, crm._choose, customer.id)
+
+    def choose(field, candidates):
+        return crm.hook.choose_golden_value(field=field, candidates=candidates)
+
+    return golden_customer(members, choose, customer.id)
 
 
 def point_keys(customer):

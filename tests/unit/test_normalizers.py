@@ -6,8 +6,8 @@ import pytest
 
 from crmkit.domain import Address, ContactKind, PartyFacts
 from crmkit.hookspecs import hookimpl
-from crmkit.identity.normalize import Normalizer, direct_call
-from crmkit.plugins import get_plugin_manager
+from crmkit.identity.normalize import Normalizer
+from crmkit.plugins import direct_call, get_plugin_manager
 
 
 @pytest.fixture(scope="module")
