@@ -48,17 +48,28 @@ def key_hash(key: str) -> int:
 def blocking_keys(f: Features) -> list[str]:
     """Return the built-in blocking keys of one record."""
     keys = [f"id:{kind}:{value}" for kind, value in f.strong_identifiers]
-    keys += [f"ph:{p}" for p in f.phones]
-    keys += [f"em:{e}" for e in f.emails]
-    keys += [f"rm:{e}" for e in f.role_emails]
-    places = [where for where in (f.city, f.postcode) if where]
+    if f.phones:
+        keys += [f"ph:{p}" for p in f.phones]
+    if f.emails:
+        keys += [f"em:{e}" for e in f.emails]
+    if f.role_emails:
+        keys += [f"rm:{e}" for e in f.role_emails]
+    places = _places(f)
     if f.org_like and f.org_name is not None and f.org_name.core:
         keys += _firm_keys(f)
     if f.person_like and f.person is not None and f.person.family:
-        keys += _person_keys(f, f.person, places)
+        _add_person_keys(keys, f, f.person, places)
     if f.house and f.street:
         keys += [f"ad:{where}:{f.street[:6]}:{f.house}:{f.unit or ''}" for where in places]
     return keys
+
+
+def _places(f: Features) -> tuple[str, ...]:
+    """Return where a record is: its city and postcode, those it has."""
+    city, postcode = f.city, f.postcode
+    if city:
+        return (city, postcode) if postcode else (city,)
+    return (postcode,) if postcode else ()
 
 
 def _firm_keys(f: Features) -> list[str]:
@@ -73,24 +84,24 @@ def _firm_keys(f: Features) -> list[str]:
     return keys
 
 
-def _person_keys(f: Features, person: PersonName, places: list[str]) -> list[str]:
-    """Return a person's name keys.
+def _add_person_keys(
+    keys: list[str], f: Features, person: PersonName, places: tuple[str, ...]
+) -> None:
+    """Append a person's name keys to ``keys``.
 
     The full name in either order, the family name with an initial, and name parts with a
     birth date (and its place), so that one typo misses few pairs.
     """
     family, given = person.family or "", person.given
-    keys = [f"nf:{family}:{(given or person.initials or '')[:1]}"]
+    keys.append(f"nf:{family}:{(given or person.initials or '')[:1]}")
     if given:
-        low, high = sorted((family, given))
-        keys.append(f"nm:{low}:{high}")
+        keys.append(f"nm:{family}:{given}" if family <= given else f"nm:{given}:{family}")
     if f.birth_date is not None:
         born = f.birth_date.isoformat()
         keys.append(f"fd:{family[:4]}:{born}")
         if given:
             keys.append(f"gd:{given[:4]}:{born}")
-        keys += [f"pd:{where}:{born}" for where in places]
-    return keys
+        keys.extend([f"pd:{where}:{born}" for where in places])
 
 
 def signature(f: Features) -> str | None:
@@ -130,13 +141,12 @@ class BlockIndex:
         self.max_block = max_block
         self.window = window
         self.extra_keys = extra_keys
-        self.keys: list[list[str]] = []
+        self.keys: list[list[str]] = [self.keys_of(f) for f in features]
         self.blocks: dict[str, list[int]] = defaultdict(list)
-        for position, f in enumerate(features):
-            keys = self.keys_of(f)
-            self.keys.append(keys)
+        blocks = self.blocks
+        for position, keys in enumerate(self.keys):
             for key in keys:
-                self.blocks[key].append(position)
+                blocks[key].append(position)
         self.untrusted: set[str] = {
             key
             for key, members in self.blocks.items()
@@ -201,8 +211,36 @@ class BlockIndex:
                 continue
             whole = size <= largest and key not in crowded
             found.update(members if whole else self._neighbours(key, position))
-        found = {j for j in found if j > position}
-        return sorted(found)
+        ordered = sorted(found)
+        return ordered[bisect.bisect_right(ordered, position) :]
+
+    def all_candidates(self) -> Iterator[list[int]]:
+        """Yield :meth:`candidates` of every indexed position in turn, built block by block.
+
+        The same lists as calling :meth:`candidates` for each position, gathered by visiting
+        each usable block once (a block of one record, or an untrusted one, costs nothing)
+        instead of every key of every record.
+        """
+        near: list[list[int] | None] = [None] * len(self.keys)
+        untrusted, largest, crowded = self.untrusted, self.max_block, self.crowded
+        for key, members in self.blocks.items():
+            if len(members) < 2 or key in untrusted:  # noqa: PLR2004
+                continue
+            whole = len(members) <= largest and key not in crowded
+            for rank, position in enumerate(members[:-1] if whole else members):
+                later = members[rank + 1 :] if whole else list(self._neighbours(key, position))
+                found = near[position]
+                if found is None:
+                    near[position] = later
+                else:
+                    found.extend(later)
+        for position, found in enumerate(near):
+            near[position] = None
+            if not found:
+                yield []
+                continue
+            ordered = sorted(set(found))
+            yield ordered[bisect.bisect_right(ordered, position) :]
 
     def pairs(self) -> Iterator[tuple[int, int]]:
         """Yield each candidate pair ``(i, j)`` with ``i < j`` once, grouped by ``i``."""

@@ -505,10 +505,10 @@ class Clusterer:
         root = self.find(position)
         if position in self.lookups and len(self.clusters[root].members) > 1:
             return None  # a lookup already attached by its phone or e-mail
-        sizes = self._name_sizes
-        if any(max(len(holders[key]), sizes.get(key, 0)) > MAX_NAME_HOLDERS for key in keys):
+        others = self._namesakes(keys, holders)
+        if others is None:
             return None  # a name this common leads to no one in particular
-        others = {self.find(o) for key in keys for o in holders[key]} - {root}
+        others.discard(root)
         person = self.features[position].person
         if person is not None and 1 < len(others) <= MAX_NAMESAKES:
             others = {
@@ -527,6 +527,21 @@ class Clusterer:
         lone_with_facts = weight <= 1 and not sparse(position)  # matched nobody's facts
         asks_for_itself = weight > 1 and other_weight <= 1  # the lone one decides
         return None if lone_with_facts or asks_for_itself else target
+
+    def _namesakes(self, keys: tuple[str, ...], holders: dict[str, set[int]]) -> set[int] | None:
+        """Return the roots of the customers bearing any of ``keys``, or None for a common name.
+
+        A name borne by more than :data:`MAX_NAME_HOLDERS` records (here or, for an
+        incremental run, in the whole store) leads to no one in particular.
+        """
+        sizes = self._name_sizes
+        found: set[int] = set()
+        for key in keys:
+            held = holders.get(key, ())
+            if len(held) > MAX_NAME_HOLDERS or sizes.get(key, 0) > MAX_NAME_HOLDERS:
+                return None
+            found.update(map(self.find, held))
+        return found
 
     def _cross_edges(
         self, a: int, b: int, edge_for: Callable[[int, int], Edge], include: int

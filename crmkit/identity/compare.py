@@ -12,7 +12,9 @@ comparisons through the ``register_comparisons`` hook.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import attrs
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
@@ -53,6 +55,11 @@ UNSURE_GIVEN = 0.75
 ORG_CLOSE = 0.92
 #: ... and from which they are alike (``Ромашка`` / ``Ромашка-Трейд``), not the same.
 ORG_ALIKE = 0.75
+#: How many pairs of names :func:`person_name_level` remembers the level of.
+NAME_MEMO_SIZE = 1 << 16
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 @attrs.frozen
@@ -111,6 +118,37 @@ class CompareContext:
         return key not in self.untrusted_keys
 
 
+class _PairMemo(Generic[_T, _R]):
+    """A bounded memo of a pure function of two objects, keyed by the objects' identities.
+
+    For values that are costly to hash but shared by identity: records that spell a name
+    alike share one parsed name, so the same two names meet again and again. The memo holds
+    the two objects themselves and checks them by identity, so an object freed and another
+    one allocated at its address can never be mistaken for it. It is emptied when it holds
+    ``size`` pairs.
+    """
+
+    def __init__(self, function: Callable[[_T, _T], _R], size: int) -> None:
+        self._function = function
+        self._size = size
+        self._memo: dict[tuple[int, int], tuple[_T, _T, _R]] = {}
+
+    def __call__(self, a: _T, b: _T) -> _R:
+        """Return ``function(a, b)``, computed once for as long as the pair is remembered."""
+        key = (id(a), id(b))
+        found = self._memo.get(key)
+        if found is not None and found[0] is a and found[1] is b:
+            return found[2]
+        value = self._function(a, b)
+        if len(self._memo) >= self._size:
+            self._memo.clear()
+        self._memo[key] = (a, b, value)
+        return value
+
+
+_distance = DamerauLevenshtein.distance
+
+
 def _jw(a: str, b: str) -> float:
     return float(JaroWinkler.normalized_similarity(a, b))
 
@@ -148,7 +186,7 @@ def compare_identifier(a: Features, b: Features, ctx: CompareContext) -> int:
             continue
         if checked:
             level = 5
-        elif level != 5 and DamerauLevenshtein.distance(value, other) <= 1:  # noqa: PLR2004
+        elif level != 5 and _distance(value, other, score_cutoff=1) <= 1:  # noqa: PLR2004
             level = 3
         elif level not in {3, 5}:
             level = 4
@@ -156,11 +194,6 @@ def compare_identifier(a: Features, b: Features, ctx: CompareContext) -> int:
 
 
 # --- contact points -----------------------------------------------------------------------
-
-
-def _one_slip(x: str, y: str) -> bool:
-    """Return True when two numbers of one length differ by one digit or one transposition."""
-    return len(x) == len(y) and DamerauLevenshtein.distance(x, y) == 1
 
 
 PHONE_LEVELS = (
@@ -190,8 +223,8 @@ def compare_phone(a: Features, b: Features, ctx: CompareContext) -> int:
     common = [p for p in a.phones if p in b.phones]
     if not common:
         for x in a.phones:
-            for y in b.phones:
-                if _one_slip(x, y):
+            for y in b.phones:  # one digit mistyped or two swapped (inlined: a hot loop)
+                if len(x) == len(y) and _distance(x, y) == 1:
                     return 5
         return 6
     trusted = [p for p in common if ctx.trusted(f"ph:{p}")]
@@ -279,7 +312,13 @@ _GIVEN_EQUIVALENT = _equivalents()
 
 def given_keys(name: PersonName) -> frozenset[str]:
     """Return the full given names ``name`` may stand for, Western renderings as Russian."""
-    forms = name.given_forms or (frozenset((name.given,)) if name.given else frozenset())
+    return _given_keys(name.given_forms, name.given)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _given_keys(given_forms: frozenset[str], given: str | None) -> frozenset[str]:
+    """Return :func:`given_keys` of a name with these given-name forms (cached)."""
+    forms = given_forms or (frozenset((given,)) if given else frozenset())
     return frozenset(_GIVEN_EQUIVALENT.get(form, form) for form in forms)
 
 
@@ -325,9 +364,9 @@ def _initials_agree(a: PersonName, b: PersonName) -> bool:
     At least one side gives only initials, and they may be one letter in two scripts
     (``Y.`` for Евгений).
     """
-    if not a.family or not b.family or _jw(a.family, b.family) < 0.92:  # noqa: PLR2004
-        return False
     if (a.given and b.given) or not (a.initials or a.given) or not (b.initials or b.given):
+        return False
+    if not a.family or not b.family or _jw(a.family, b.family) < 0.92:  # noqa: PLR2004
         return False
     for index in (0, 1):
         x, y = _initial_of(a, index), _initial_of(b, index)
@@ -342,10 +381,10 @@ def _diminutive_initial(a: PersonName, b: PersonName) -> bool:
     ``Карпов К. Р.`` for Николай Русланович (Коля), ``Калинина Ж.`` for Евгения (Женя):
     the initials agree otherwise (the patronymic's, where both have one).
     """
-    if not a.family or not b.family or _jw(a.family, b.family) < 0.92:  # noqa: PLR2004
-        return False
     full, initials = (a, b) if a.given and not b.given else (b, a)
     if not full.given or initials.given or not initials.initials:
+        return False
+    if not a.family or not b.family or _jw(a.family, b.family) < 0.92:  # noqa: PLR2004
         return False
     patronymic, written = _initial_of(full, 1), _initial_of(initials, 1)
     if (
@@ -434,12 +473,20 @@ def person_name_level(a: PersonName, b: PersonName) -> int:
 
     A man and a woman (by patronymic, given name or family-name ending) are two people: of
     one family (``Петров`` / ``Петрова``) their names differ as ``given_differs``, otherwise
-    as ``differs``.
+    as ``differs``. Remembered for the pairs of names met last (see :class:`_PairMemo`).
     """
+    return _NAME_LEVELS(a, b)
+
+
+def _person_name_level(a: PersonName, b: PersonName) -> int:
+    """Return :func:`person_name_level`, computed."""
     level = _agreement_level(a, b)
     if level and a.gender and b.gender and a.gender != b.gender and level not in CONFLICTING_NAMES:
         return _DIFFERS if level == _OTHER_FAMILY else _GIVEN_DIFFERS
     return level
+
+
+_NAME_LEVELS = _PairMemo(_person_name_level, NAME_MEMO_SIZE)
 
 
 def compare_person_name(a: Features, b: Features, _ctx: CompareContext) -> int:
@@ -533,6 +580,12 @@ def compare_contact(a: Features, b: Features, _ctx: CompareContext) -> int:
 # --- dates and places ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _digits(date: object) -> str:
+    """Return a date as typed digits, ``YYYYMMDD`` (cached: a date meets many others)."""
+    return str(date).replace("-", "")
+
+
 def dates_close(x: object, y: object) -> bool:
     """Return True when two dates are one date mistyped.
 
@@ -541,8 +594,8 @@ def dates_close(x: object, y: object) -> bool:
     """
     if x == y:
         return True
-    sx, sy = str(x).replace("-", ""), str(y).replace("-", "")
-    if DamerauLevenshtein.distance(sx, sy) <= 1:
+    sx, sy = _digits(x), _digits(y)
+    if _distance(sx, sy, score_cutoff=1) <= 1:
         return True
     return sx[:4] == sy[:4] and sx[4:6] == sy[6:8] and sx[6:8] == sy[4:6]
 

@@ -333,15 +333,33 @@ def _address_parts(line: str, city: str | None) -> tuple[str | None, str | None,
     names: list[str] = []
     numbers: list[str] = []
     skip = _SKIPPED_ADDRESS_WORDS
-    for word in latin_key(line).split():
-        if _DIGITS.search(word):
-            numbers.extend(_DIGITS.findall(word))
+    for word in _line_words(line):
+        if not word.isalpha() and (digits := _DIGITS.findall(word)):
+            numbers.extend(digits)
         elif len(word) > 1 and word not in skip and word not in city_words:
             names.append(word)
     street = " ".join(sorted(names)) or None
     house = numbers[0] if numbers else None
     unit = numbers[1] if len(numbers) > 1 else None
     return street, house, unit
+
+
+def _line_words(line: str) -> list[str]:
+    """Return the words of ``latin_key(line)``.
+
+    An ASCII line is keyed word by word, each word's key cached (street names, house
+    numbers and suburbs repeat from line to line): for ASCII text that gives the words of
+    the whole line's key. Any other line is keyed whole.
+    """
+    if line.isascii():
+        return [word for token in line.split() for word in _token_words(token)]
+    return latin_key(line).split()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _token_words(token: str) -> tuple[str, ...]:
+    """Return the words of the latin key of one white-space-free ASCII token."""
+    return tuple(latin_key(token).split())
 
 
 def _guess_kind(name: str) -> str | None:
@@ -463,6 +481,8 @@ def _contact_features(
     normal: NormalizedFacts, guards: Guards
 ) -> tuple[_Strings, _Strings, _Strings, _Strings]:
     """Return ``(phones, personal e-mails, role mailboxes, corporate domains)``."""
+    if not normal.contact_points:
+        return (), (), (), ()
     phones: set[str] = set()
     emails: set[str] = set()
     role: set[str] = set()

@@ -20,12 +20,15 @@ import functools
 import re
 import unicodedata
 from importlib import resources
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import attrs
 from rapidfuzz.distance import JaroWinkler
 
 from crmkit.identity.text import latin_key
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "Gender",
@@ -193,6 +196,7 @@ def _patronymic_gender(key: str) -> Gender | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _family_gender(key: str) -> Gender | None:
     """Return the gender a Russian-style family name key implies (``petrova`` → ``f``)."""
     last = key.rsplit(" ", 1)[-1]
@@ -303,10 +307,12 @@ def _classify(token: str, whole_upper: bool) -> tuple[str, tuple[str, ...], _Wor
     return _WORD_KIND, (), _Word(token, key, _patronymic_gender(key))
 
 
-def _words(text: str) -> tuple[list[_Word], list[str], list[str]]:
+@functools.lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[tuple[_Word, ...], tuple[str, ...], tuple[str, ...]]:
     """Split ``text`` into name words, initial letters and initials as written.
 
-    Titles (``г-н``, ``Mr``) and the ``ИП`` prefix are dropped.
+    Titles (``г-н``, ``Mr``) and the ``ИП`` prefix are dropped. Cached: the given and
+    family names of a source's separate fields repeat from record to record.
     """
     text = _DASHES.sub("-", unicodedata.normalize("NFKC", text))
     if "(" in text:
@@ -331,7 +337,7 @@ def _words(text: str) -> tuple[list[_Word], list[str], list[str]]:
                 previous = words.pop()
                 word = _Word(f"{previous.text} {token}", f"{previous.key} {word.key}", particle)
             words.append(word)
-    return words, initials, shown
+    return tuple(words), tuple(initials), tuple(shown)
 
 
 def _known(word: _Word) -> bool:
@@ -377,7 +383,7 @@ def _order_two(first: _Word, second: _Word, cyrillic: bool) -> _Parts:
     return _Parts(family=first, given=second)
 
 
-def _order_many(words: list[_Word], cyrillic: bool) -> _Parts:
+def _order_many(words: Sequence[_Word], cyrillic: bool) -> _Parts:
     """Assign three or more words to family, given and patronymic (or middle name)."""
     first, second, third = words[0], words[1], words[2]
     family, given, patronymic = -1, 0, 1  # John Michael Smith
@@ -394,7 +400,7 @@ def _order_many(words: list[_Word], cyrillic: bool) -> _Parts:
     return _Parts(family=words[family], given=words[given], patronymic=words[patronymic])
 
 
-def _order(words: list[_Word], cyrillic: bool) -> _Parts:
+def _order(words: Sequence[_Word], cyrillic: bool) -> _Parts:
     """Assign the words of a name to family, given and patronymic (see ``parse_person_name``)."""
     if not words:
         return _Parts()
@@ -408,6 +414,7 @@ def _order(words: list[_Word], cyrillic: bool) -> _Parts:
     return _Parts(given=word) if _known(word) else _Parts(family=word)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _resolve_given(key: str, gender: Gender | None) -> tuple[str, frozenset[str]]:
     """Return the full form of a given-name key and every full form it may stand for."""
     known = _FORMS.get(key)
@@ -592,6 +599,7 @@ def _jw(a: str, b: str) -> float:
     return float(JaroWinkler.normalized_similarity(a, b))
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _family_agreement(a: str, b: str) -> str:
     """Return ``equal``, ``close``, ``gender`` (male and female form) or ``differs``."""
     if a == b:

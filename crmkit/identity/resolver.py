@@ -37,9 +37,11 @@ domains or over-shared (:mod:`crmkit.identity.guards`).
 
 from __future__ import annotations
 
+import operator
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import repeat
 
 import attrs
 
@@ -485,6 +487,35 @@ class Resolution:
         return True
 
 
+#: How many scored pairs an :class:`_EdgeScorer` remembers.
+EDGE_MEMO_SIZE = 1 << 16
+
+
+class _EdgeScorer:
+    """Scores pairs of positions for the clustering stage, remembering each pair's pattern.
+
+    The clusterer scores the pairs between two customers again and again (to check them for
+    a join, then to pick the link); a pair is compared once, and each call still returns a
+    fresh :class:`Edge` (the clusterer marks the links it makes with their rule).
+    """
+
+    def __init__(self, scorer: Scorer, features: Sequence[Features]) -> None:
+        self.scorer = scorer
+        self.features = features
+        self._patterns: dict[tuple[int, int], tuple[str, tuple[int, ...]]] = {}
+
+    def __call__(self, i: int, j: int) -> Edge:
+        """Return the scored edge between positions ``i`` and ``j`` (as :meth:`Scorer.edge`)."""
+        a, b = self.features[i], self.features[j]
+        found = self._patterns.get((i, j))
+        if found is None:
+            if len(self._patterns) >= EDGE_MEMO_SIZE:
+                self._patterns.clear()
+            found = self._patterns[i, j] = (pair_class(a, b), self.scorer.pattern(a, b))
+        kind, pattern = found
+        return self.scorer.make_edge(i, j, a, b, kind, pattern, self.scorer.log_odds(kind, pattern))
+
+
 def _contact_keys(f: Features) -> list[str]:
     return [f"ph:{p}" for p in f.phones] + [f"em:{e}" for e in f.emails]
 
@@ -653,6 +684,50 @@ def resolve(
         )
 
 
+#: How many candidate pairs are compared at a time (bounds the memory of the columns).
+PAIR_CHUNK = 1 << 15
+_PatternKey = tuple[str, str | None, str | None, tuple[int, ...]]
+_party = operator.attrgetter("party")
+
+
+def _candidate_pairs(index: BlockIndex) -> tuple[array[int], array[int]]:
+    """Return the candidate pairs ``(left[k], right[k])``, ordered by left then right."""
+    left, right = array("I"), array("I")
+    for i, candidates in enumerate(index.all_candidates()):
+        if candidates:
+            left.extend(repeat(i, len(candidates)))
+            right.extend(candidates)
+    return left, right
+
+
+def _intern_patterns(
+    features: Sequence[Features],
+    left: array[int],
+    right: array[int],
+    functions: Sequence[Callable[[Features, Features, CompareContext], int]],
+    context: CompareContext,
+) -> tuple[dict[_PatternKey, int], array[int]]:
+    """Compare every candidate pair; return the distinct pattern keys and each pair's key id.
+
+    A key is the pair class, the two parties and the comparison pattern; ids number the
+    keys in the order they first occur. Pairs are compared a chunk at a time, comparison by
+    comparison (each one mapped over the chunk's pairs, the patterns zipped from the columns),
+    which spares the interpreter a loop and a list per pair.
+    """
+    pattern_ids: dict[_PatternKey, int] = {}
+    number = pattern_ids.setdefault
+    ids = array("I")
+    for start in range(0, len(left), PAIR_CHUNK):
+        firsts = [features[i] for i in left[start : start + PAIR_CHUNK]]
+        seconds = [features[j] for j in right[start : start + PAIR_CHUNK]]
+        columns = [list(map(f, firsts, seconds, repeat(context))) for f in functions]
+        patterns = zip(*columns, strict=True) if columns else repeat((), len(firsts))
+        classes = map(pair_class, firsts, seconds)
+        keys = zip(classes, map(_party, firsts), map(_party, seconds), patterns, strict=True)
+        ids.extend([number(key, len(pattern_ids)) for key in keys])
+    return pattern_ids, ids
+
+
 def _resolve(
     features: Sequence[Features],
     config: ResolverConfig,
@@ -680,20 +755,8 @@ def _resolve(
     functions = scorer.functions
     # Patterns are interned: each pair keeps a small integer, not a tuple. Pairs whose class
     # a domain rule settles (vetoed: a non-match; the same INN: a match) are counted apart.
-    pattern_ids: dict[tuple[str, str | None, str | None, tuple[int, ...]], int] = {}
-    left, right, ids = array("I"), array("I"), array("I")
-    for i in range(len(features)):
-        a = features[i]
-        for j in index.candidates(i):
-            b = features[j]
-            pattern = tuple([function(a, b, context) for function in functions])
-            key = (pair_class(a, b), a.party, b.party, pattern)
-            number = pattern_ids.get(key)
-            if number is None:
-                number = pattern_ids[key] = len(pattern_ids)
-            left.append(i)
-            right.append(j)
-            ids.append(number)
+    left, right = _candidate_pairs(index)
+    pattern_ids, ids = _intern_patterns(features, left, right, functions, context)
     keys = list(pattern_ids)
     verdicts = [scorer.verdict(pa, pb, pattern) for _, pa, pb, pattern in keys]
     if models is None:
@@ -737,9 +800,7 @@ def _resolve(
         checked=config.identifier_kinds.checked,
     )
 
-    def edge_for(i: int, j: int) -> Edge:
-        return scorer.edge(i, j, features[i], features[j])
-
+    edge_for = _EdgeScorer(scorer, features)
     clusterer.add_edges([e for e in edges if scorer.corroborated(e)], edge_for)
 
     clusterer.attach_lookups(_lookup_reach(features, index, lookups), edge_for)

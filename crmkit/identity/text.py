@@ -181,7 +181,7 @@ def latin_key(text: str) -> str:
     lowered = unicodedata.normalize("NFKC", text).casefold().translate(_PRE_TABLE)
     if not lowered.isascii():
         lowered = anyascii(lowered).translate(_ANYASCII_TABLE)
-    return " ".join(key for word in lowered.split() if (key := _word_key(word)))
+    return " ".join([key for word in lowered.split() if (key := _word_key(word))])
 
 
 def similarity(a: str, b: str) -> float:
