@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import msgspec
 
@@ -39,6 +39,7 @@ from crmkit.schemas import (
 )
 from crmkit.sdk.adapter import Adapter, NoProgress, Progress
 from crmkit.services.ingest import DEFAULT_BATCH_SIZE, Ingestor
+from crmkit.services.interactions import InteractionFields  # noqa: TC001 - resolved by get_type_hints and the docs
 from crmkit.services.resolution import (
     ResolveReport,
     compute,
@@ -57,7 +58,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from contextlib import AbstractContextManager
     from types import TracebackType
-    from typing import Unpack
 
     from crmkit.analytics.churn import ChurnReport
     from crmkit.analytics.reminders import Reminder
@@ -70,7 +70,6 @@ if TYPE_CHECKING:
     from crmkit.identity.features import IdentifierKinds
     from crmkit.services.calls import CallerCard
     from crmkit.services.card import AttributeDeclaration
-    from crmkit.services.interactions import InteractionFields
     from crmkit.services.orders import ProjectionReport
     from crmkit.store.sync import SyncRun
     from crmkit.sync.deadletters import RetryReport
@@ -192,7 +191,7 @@ class Crmkit:
         self, source: str, records: Iterable[Mapping[str, Any]], *, resolve: bool = True
     ) -> IngestOutcome:
         """Ingest customer records in the generic format (dicts) from ``source``."""
-        items = record_items(records)
+        items = _record_items(records)
         return self._ingest(source, "customers", items, None, resolve, DEFAULT_BATCH_SIZE)
 
     def _ingest(
@@ -578,7 +577,7 @@ class Crmkit:
     def _ingest_stream(
         self, source: str, stream: Stream, records: Iterable[Mapping[str, Any]]
     ) -> IngestOutcome:
-        items = record_items(records)
+        items = _record_items(records)
         outcome = self._ingest(
             source, stream.value, items, None, resolve=False, batch_size=DEFAULT_BATCH_SIZE
         )
@@ -891,7 +890,7 @@ def open(  # noqa: A001 - the natural name for opening a crmkit database
     return crm
 
 
-def record_items(records: Iterable[Mapping[str, Any]]) -> Iterator[RawItem]:
+def _record_items(records: Iterable[Mapping[str, Any]]) -> Iterator[RawItem]:
     """Yield an item per record in the generic format, its JSON kept as the raw payload."""
     for n, record in enumerate(records, start=1):
         raw = msgspec.json.encode(record).decode()

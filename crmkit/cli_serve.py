@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from crmkit.config import Config
     from crmkit.webhooks.app import WebhookApp
 
-F = TypeVar("F", bound="Callable[..., Any]")
+_F = TypeVar("_F", bound="Callable[..., Any]")
 
 
 class ThreadingWsgiServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -41,7 +41,7 @@ def make_webhook_server(app: WebhookApp, host: str, port: int) -> WSGIServer:
     )
 
 
-def listen_options(command: F) -> F:
+def listen_options(command: _F) -> _F:
     """Add ``--host`` (default 127.0.0.1) and ``--port`` (default 8080) to a serving command."""
     command = click.option(
         "--port", default=8080, show_default=True, type=int, help="Port to listen on."

@@ -103,10 +103,15 @@ def redact_url(url: str) -> str:
 
 
 def with_query(url: str, params: Mapping[str, Any] | None) -> str:
-    """Return ``url`` with ``params`` added to its query (``None`` values left out)."""
+    """Return ``url`` with ``params`` added to its query (``None`` values left out).
+
+    A list or tuple value repeats its key once per item (``status=a&status=b``), as
+    ``requests`` sends it.
+    """
     if not params:
         return url
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    kept = {k: v for k, v in params.items() if v is not None}
+    query = urllib.parse.urlencode(kept, doseq=True)
     if not query:
         return url
     return f"{url}{'&' if urllib.parse.urlsplit(url).query else '?'}{query}"

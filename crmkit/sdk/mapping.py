@@ -37,9 +37,9 @@ MAPPING_ERRORS: tuple[type[Exception], ...] = (
 
 
 def exact_json(raw: bytes | str) -> Any:
-    """Return one JSON value with every non-integer number as an exact :class:`~decimal.Decimal`.
+    """Return one JSON value with every non-integer number as an exact ``Decimal``.
 
-    Raises :class:`msgspec.DecodeError` when ``raw`` is not JSON.
+    Raises ``msgspec.DecodeError`` when ``raw`` is not JSON.
     """
     return _EXACT.decode(raw)
 
@@ -149,7 +149,7 @@ def unique(*values: Any) -> list[str]:
 def money(value: Any, field: str) -> str | None:
     """Return an amount as an exact decimal string (``"29.35"``), or ``None`` when empty.
 
-    Strings, integers and :class:`~decimal.Decimal` are accepted (decode JSON with
+    Strings, integers and ``Decimal`` are accepted (decode JSON with
     ``float_hook=decimal.Decimal`` so that no amount passes through a float); anything else,
     or text that is not a finite number, raises :class:`MappingError` naming ``field``.
     """

@@ -16,6 +16,7 @@ connection exceptions in :attr:`~RetryingSession.timeout_errors` and
 
 from __future__ import annotations
 
+import abc
 import logging
 import time
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
@@ -62,10 +63,10 @@ class Reply(Protocol):
         """The URL that answered."""
 
 
-ReplyT = TypeVar("ReplyT", bound=Reply)
+_ReplyT = TypeVar("_ReplyT", bound=Reply)
 
 
-class RetryingSession(Generic[ReplyT]):
+class RetryingSession(abc.ABC, Generic[_ReplyT]):
     """Sends GET requests for one source, retrying what may pass; see the module doc.
 
     Subclasses implement :meth:`send` and may override :meth:`error_details` (the source's
@@ -98,9 +99,9 @@ class RetryingSession(Generic[ReplyT]):
             self.redact.add(secret)
         self.requests_sent = 0
 
-    def send(self, url: str) -> ReplyT:
+    @abc.abstractmethod
+    def send(self, url: str) -> _ReplyT:
         """Send one GET of ``url`` (its query included) within ``timeout``; return any reply."""
-        raise NotImplementedError
 
     def error_details(self, body: Any) -> str | None:  # noqa: ARG002 - a hook for subclasses
         """Return what a failed reply's JSON ``body`` says in the source's words, or ``None``.
@@ -112,14 +113,15 @@ class RetryingSession(Generic[ReplyT]):
     def before_send(self) -> None:
         """Run before every attempt (e.g. wait for a rate limit); the default does nothing."""
 
-    def after_success(self, reply: ReplyT) -> None:
+    def after_success(self, reply: _ReplyT) -> None:
         """Run on every successful reply (e.g. note a rate limit); the default does nothing."""
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None) -> ReplyT:
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> _ReplyT:
         """GET ``url`` with query ``params`` (``None`` values left out); return the 2xx reply.
 
         Transient failures are retried ``retry.max_retries`` times and then raised as
-        :class:`TransientError`; other failures raise :class:`PermanentError` at once.
+        :class:`~crmkit.errors.TransientError`; other failures raise
+        :class:`~crmkit.errors.PermanentError` at once.
         """
         full = with_query(url, params)
         attempt = 0
@@ -138,7 +140,7 @@ class RetryingSession(Generic[ReplyT]):
             )
             self.sleep(wait)
 
-    def describe(self, reply: ReplyT) -> str:
+    def describe(self, reply: _ReplyT) -> str:
         """Return ``HTTP 401 Unauthorized: <the source's words>`` for a failed reply."""
         head = f"HTTP {reply.status_code} {reply.reason or ''}".rstrip()
         try:
@@ -149,12 +151,12 @@ class RetryingSession(Generic[ReplyT]):
         words = (details or " ".join(_text(reply).split()))[:_SHOWN]
         return f"{head}: {words}" if words else head
 
-    def records(self, reply: ReplyT, key: str | None = None) -> list[tuple[str, Any]]:
+    def records(self, reply: _ReplyT, key: str | None = None) -> list[tuple[str, Any]]:
         """Return a page's records as ``(verbatim JSON, value decoded exactly)``.
 
         The page is a JSON list, or with ``key`` an object holding the list under ``key``
-        (``{"orders": [...]}``). Any other answer raises :class:`PermanentError` saying
-        what came instead.
+        (``{"orders": [...]}``). Any other answer raises
+        :class:`~crmkit.errors.PermanentError` saying what came instead.
         """
         shown = self.redact(redact_url(reply.url))
         try:
@@ -178,7 +180,7 @@ class RetryingSession(Generic[ReplyT]):
             )
         return [(bytes(raw).decode("utf-8", "replace"), exact_json(bytes(raw))) for raw in raws]
 
-    def _attempt(self, url: str) -> ReplyT | TransientError:
+    def _attempt(self, url: str) -> _ReplyT | TransientError:
         """Send once; return the reply or the transient failure, raise a permanent one."""
         shown = self.redact(redact_url(url))
         self.requests_sent += 1

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt  # noqa: TC003 - the TypedDict's annotations are resolved at run time
 import uuid
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from crmkit.domain import Channel, Direction, ensure_utc
-
-if TYPE_CHECKING:
-    import datetime as dt
-    from typing import Unpack
 
 
 class _RequiredInteractionFields(TypedDict):
@@ -22,7 +19,7 @@ class InteractionFields(_RequiredInteractionFields, total=False):
     """The keyword arguments of one interaction recorded through the API.
 
     ``channel``, ``direction`` and an aware ``occurred_at`` are required; the rest may be
-    left out. See :func:`interaction_record` for what each becomes.
+    left out. See ``interaction_record`` in the same module for what each becomes.
     """
 
     external_id: str | None

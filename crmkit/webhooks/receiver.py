@@ -151,13 +151,19 @@ class HmacReceiver(WebhookReceiver):
     """A receiver of a provider that signs the raw body: base64(HMAC-SHA256(secret, body)).
 
     Subclasses name the header carrying the signature in ``signature_header`` (as WooCommerce
-    and Shopify do) and implement :meth:`parse`; the secret is the source's
+    and Shopify do) and implement ``parse``; the secret is the source's
     ``webhook_secret``.
     """
 
     config_schema: ClassVar[type[marshmallow.Schema]] = WebhookSecretSettings
     #: The request header holding the base64 signature.
     signature_header: ClassVar[str]
+
+    def __init__(self, source: str, config: Mapping[str, Any]) -> None:
+        if not getattr(self, "signature_header", ""):
+            name = type(self).__name__
+            raise TypeError(f"{name} must set signature_header: the header carrying the signature")
+        super().__init__(source, config)
 
     def verify(self, request: WebhookRequest) -> str | None:
         """Check the signature header against the raw body, in constant time; say why not."""

@@ -60,6 +60,22 @@ def test_a_transient_status_is_retried_and_retry_after_wins():
     assert session.requests_sent == 2
 
 
+def test_a_list_parameter_repeats_its_key_as_requests_would_send_it():
+    """``status=[a, b]`` becomes ``status=a&status=b``, added to a query already there."""
+    session = ScriptedSession([FakeReply(200, b"[]")])
+    session.get("http://shop.test/orders?per_page=50", {"status": ["processing", "on-hold"]})
+    assert session.urls == ["http://shop.test/orders?per_page=50&status=processing&status=on-hold"]
+
+
+def test_a_retry_logs_no_secret(caplog):
+    """The log line of a retry names the source and the status, never a secret."""
+    session = ScriptedSession([FakeReply(503, SECRET.encode()), FakeReply(200, b"[]")])
+    with caplog.at_level("DEBUG"):
+        session.get(f"http://shop.test/orders?consumer_secret={SECRET}")
+    assert caplog.records
+    assert SECRET not in caplog.text
+
+
 def test_timeouts_and_refused_connections_give_up_as_transient_errors():
     """Timeouts and refused connections give up as transient errors."""
     session = ScriptedSession([TimeoutError(), ConnectionError("refused"), TimeoutError()])

@@ -40,3 +40,24 @@ def test_an_hmac_receiver_needs_a_secret():
     """An hmac receiver needs a secret."""
     with pytest.raises(ConfigError, match="webhook_secret"):
         Signed("shop", {})
+
+
+def test_a_changed_body_under_the_old_bodys_signature_is_refused():
+    """A signature is of one body: the same signature on a tampered body does not match."""
+    receiver = Signed("shop", {"webhook_secret": "k3y"})
+    signature = hmac_base64("k3y", b'{"id": 1, "total": "10.00"}')
+    tampered = request(b'{"id": 1, "total": "0.01"}', signature)
+    assert receiver.verify(tampered) == "X-Signature does not match"
+
+
+def test_a_receiver_naming_no_signature_header_is_refused_when_built():
+    """Forgetting ``signature_header`` fails at once, not on every request later."""
+
+    class Forgot(HmacReceiver):
+        name = "forgot"
+
+        def parse(self, request: WebhookRequest) -> Delivery:  # noqa: ARG002
+            return Delivery(None, None)
+
+    with pytest.raises(TypeError, match="signature_header"):
+        Forgot("shop", {"webhook_secret": "k3y"})
