@@ -24,6 +24,7 @@ cannot decide goes through ``schema.load``.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -181,8 +182,9 @@ def _field_converter(field: fields.Field[Any]) -> _Convert:
         value = _same if values is None else _nullable(_field_converter(values))
         return lambda mapping: {key(k): value(v) for k, v in mapping.items()}
     if kind is fields.Nested:
-        if getattr(field, "unknown", None) == marshmallow.INCLUDE:
-            raise _Untranslatable("a nested schema including unknown fields")
+        unknown = getattr(field, "unknown", None)
+        if unknown is not None and unknown != field.schema.unknown:  # type: ignore[attr-defined]
+            raise _Untranslatable("a nested field overriding its schema's unknown-field rule")
         nested = _SchemaLoader(field.schema)  # type: ignore[attr-defined]
         if getattr(field, "many", False):
             return lambda values: [nested.load(v) for v in values]
@@ -207,12 +209,20 @@ class _SchemaLoader:
     def __init__(self, schema: marshmallow.Schema) -> None:
         if schema.unknown == marshmallow.INCLUDE:
             raise _Untranslatable(f"{type(schema).__name__} includes unknown fields")
+        for name, field in schema.load_fields.items():
+            if field.attribute not in {None, name}:
+                raise _Untranslatable(f"field {name!r} loads into another attribute")
         self.schema = schema
         self.fields = [
             (name, field.data_key or name, field.load_default, _field_converter(field))
             for name, field in schema.load_fields.items()
         ]
-        self.post_load = bool(schema._hooks[marshmallow.decorators.POST_LOAD])  # noqa: SLF001
+        hooks = schema._hooks[marshmallow.decorators.POST_LOAD]  # noqa: SLF001
+        if any(pass_collection for _, pass_collection, _ in hooks):
+            raise _Untranslatable("a post-load hook taking the whole collection")
+        if hooks and not _can_run_post_load(schema):
+            raise _Untranslatable("this marshmallow runs post-load hooks differently")
+        self.post_load = bool(hooks)
 
     def load(self, data: dict[str, Any]) -> Any:
         """Return the loaded form of ``data``, post-load hooks applied."""
@@ -231,9 +241,29 @@ class _SchemaLoader:
             result,
             many=False,
             original_data=data,
-            partial=None,
-            unknown=None,
+            partial=self.schema.partial,
+            unknown=self.schema.unknown,
         )
+
+
+#: The keyword arguments the fast path gives marshmallow's (private) post-load runner.
+_POST_LOAD_ARGUMENTS = {"many", "original_data", "partial", "unknown"}
+
+
+def _can_run_post_load(schema: marshmallow.Schema) -> bool:
+    """Return True when ``schema`` runs post-load hooks the way the fast path calls it.
+
+    The runner is private to marshmallow: a release that renames it or changes its
+    arguments sends the schema's records through ``schema.load`` instead of failing.
+    """
+    runner = getattr(schema, "_invoke_load_processors", None)
+    if not callable(runner):
+        return False
+    try:
+        parameters = inspect.signature(runner).parameters
+    except (TypeError, ValueError):
+        return False
+    return parameters.keys() >= _POST_LOAD_ARGUMENTS
 
 
 def schema_loader(schema: marshmallow.Schema) -> Callable[[dict[str, Any]], Any] | None:

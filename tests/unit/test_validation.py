@@ -550,3 +550,88 @@ def test_a_schema_keeping_unknown_fields_loads_through_marshmallow():
     validator = RecordValidator(IncludeSchema())
     assert validator.fast_load is None
     assert validator.load({"code": "A", "other": 1}) == {"code": "A", "other": 1}
+
+
+class InnerSchema(Schema):
+    """A nested schema that leaves unknown fields out."""
+
+    class Meta:
+        """Unknown keys are dropped."""
+
+        unknown = marshmallow.EXCLUDE
+
+    a = fields.String()
+
+
+class StrictNestedSchema(Schema):
+    """A nested field that refuses the unknown fields its schema would leave out."""
+
+    inner = fields.Nested(InnerSchema, unknown=marshmallow.RAISE)
+
+
+class AttributeSchema(Schema):
+    """A field loaded into an attribute of another name."""
+
+    code = fields.String(attribute="external_code")
+
+
+class CollectionHookInnerSchema(Schema):
+    """A nested schema whose post-load hook receives the whole collection."""
+
+    a = fields.String()
+
+    @marshmallow.post_load(pass_collection=True)
+    def wrap(self, data: Any, many: bool, **_: Any) -> dict[str, Any]:
+        """Return the data with the collection flag."""
+        return {"many": many, "data": data}
+
+
+class CollectionHookSchema(Schema):
+    """A list of nested records with a collection post-load hook."""
+
+    items = fields.Nested(CollectionHookInnerSchema, many=True)
+
+
+@pytest.mark.parametrize(
+    ("schema_class", "data"),
+    [
+        (StrictNestedSchema, {"inner": {"a": "1", "zzz": 2}}),
+        (StrictNestedSchema, {"inner": {"a": "1"}}),
+        (AttributeSchema, {"code": "x"}),
+        (CollectionHookSchema, {"items": [{"a": "1"}, {"a": "2"}]}),
+    ],
+)
+def test_what_the_fast_path_cannot_mirror_loads_through_marshmallow(schema_class, data):
+    """A field-level unknown rule, another attribute, a collection hook: marshmallow loads."""
+    validator = RecordValidator(schema_class())
+    assert validator.fast_load is None
+    assert_loads_alike(validator, data)
+
+
+def test_a_changed_post_load_runner_sends_records_through_marshmallow(monkeypatch):
+    """Should a marshmallow release change its private runner, loading still works."""
+    original = marshmallow.Schema._invoke_load_processors
+
+    def changed(self: Schema, tag: str, data: Any, **options: Any) -> Any:
+        return original(self, tag, data, **options)
+
+    monkeypatch.setattr(marshmallow.Schema, "_invoke_load_processors", changed)
+    validator = RecordValidator(StampedSchema())
+    assert validator.fast_load is None
+    data = {"CODE": "A", "stamps": [{"at": "2024-01-02T03:04:05Z"}]}
+    assert validator.load(data)["stamps"][0][1] == "none"
+
+
+def test_generated_records_never_fall_back_to_marshmallow(monkeypatch):
+    """The fast path really serves the messy generator's records (none go to schema.load)."""
+    from crmkit.testing.messy import iter_records
+
+    validator = RecordValidator(CustomerRecordSchema())
+    fallbacks: list[Any] = []
+    original = validator.schema_load
+    monkeypatch.setattr(
+        validator, "schema_load", lambda data: fallbacks.append(data) or original(data)
+    )
+    for _, record in iter_records(300, seed=4):
+        validator.load(msgspec.json.decode(msgspec.json.encode(record)))
+    assert fallbacks == []
