@@ -174,6 +174,16 @@ class InputLoader:
         (:attr:`Inputs.facts`; the caller closes it).
         """
         inputs = Inputs(facts=FactsSpill() if keep_facts else None)
+        try:
+            features = self._load_into(inputs, records)
+        except BaseException:
+            if inputs.facts is not None:
+                inputs.facts.close()
+            raise
+        return inputs, features
+
+    def _load_into(self, inputs: Inputs, records: Iterable[CurrentRecord]) -> list[Features]:
+        """Add ``records`` to ``inputs`` (and their facts to its spill); return their features."""
         features: list[Features] = []
         with gc_paused():
             for record in records:
@@ -191,7 +201,7 @@ class InputLoader:
                 features.append(
                     extract_features(record.identity, facts, normal, self.guards, self.kinds)
                 )
-        return inputs, features
+        return features
 
 
 def constraints(
@@ -560,6 +570,26 @@ def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan 
     changed, changed_features = loader.load(
         store.current_records(after=int(covered)), keep_facts=True
     )
+    try:
+        models = PairModels.from_dict(BUILTIN_COMPARISONS, json.loads(model))
+        return _plan_around(
+            store, settings, loader, (changed, changed_features), models, last_decision
+        )
+    finally:
+        if changed.facts is not None:  # merged into the plan's own spill, or not needed
+            changed.facts.close()
+
+
+def _plan_around(
+    store: SqlResolutionStore,
+    settings: RunSettings,
+    loader: InputLoader,
+    changes: tuple[Inputs, list[Features]],
+    models: PairModels,
+    last_decision: int,
+) -> Plan | None:
+    """Return the plan re-clustering ``changes`` with what they concern (None: run in full)."""
+    changed, changed_features = changes
     decided = [d for d in store.decisions() if d.id > last_decision]
     touched = set(changed.position) | {i for d in decided for i in (d.left, d.right)}
     if not touched:
@@ -582,7 +612,6 @@ def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan 
         if identity in changed.position and record != changed.record_ids[changed.position[identity]]
     }
     untrusted = _stored_untrusted(store)
-    models = PairModels.from_dict(BUILTIN_COMPARISONS, json.loads(model))
     customers |= _concerned_customers(
         store, settings, (changed, changed_features), untrusted=untrusted, models=models
     )
@@ -590,16 +619,20 @@ def _incremental_plan(store: SqlResolutionStore, settings: RunSettings) -> Plan 
         r for r in store.records_of_customers(customers) if r.identity not in changed.position
     ]
     inputs, features = loader.load(pulled, keep_facts=True)
-    fresh = []
-    for identity, record_id, f in zip(
-        changed.identities, changed.record_ids, changed_features, strict=True
-    ):
-        fresh.append(inputs.add(identity, record_id))
-        features.append(f)
-    if inputs.facts is not None and changed.facts is not None:
-        inputs.facts.extend(changed.facts)
-        changed.facts.close()
-    scope = _scope(store, settings, features, untrusted)
+    try:
+        fresh = []
+        for identity, record_id, f in zip(
+            changed.identities, changed.record_ids, changed_features, strict=True
+        ):
+            fresh.append(inputs.add(identity, record_id))
+            features.append(f)
+        if inputs.facts is not None and changed.facts is not None:
+            inputs.facts.extend(changed.facts)
+        scope = _scope(store, settings, features, untrusted)
+    except BaseException:
+        if inputs.facts is not None:
+            inputs.facts.close()
+        raise
     partial = Partial(frozenset(customers), frozenset(inputs.position), frozenset(dropped))
     return Plan(inputs, features, scope, partial, models, fresh, loader.skipped)
 

@@ -9,6 +9,7 @@ go through the page cache, not the process's memory).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
@@ -19,6 +20,7 @@ from typing import Any
 import msgspec
 
 from crmkit.domain import PartyFacts
+from crmkit.errors import CrmkitError
 from crmkit.identity.normalize import NormalizedFacts
 
 _Entry = tuple[PartyFacts, NormalizedFacts, dt.datetime | None]
@@ -59,8 +61,15 @@ class FactsSpill:
         return self.append_blob(blob)
 
     def append_blob(self, blob: bytes) -> int:
-        """Store an encoded entry (from :meth:`blob` of another spill); return its position."""
-        self._file.write(blob)
+        """Store an encoded entry (from :meth:`blob` of another spill); return its position.
+
+        Raises :class:`~crmkit.errors.CrmkitError` naming the temporary folder when the
+        file cannot grow (a full disk).
+        """
+        try:
+            self._file.write(blob)
+        except OSError as exc:
+            raise self._failure(exc) from exc
         self._offsets.append(self._offsets[-1] + len(blob))
         self._unflushed = True
         return len(self) - 1
@@ -76,11 +85,14 @@ class FactsSpill:
 
     def blob(self, position: int) -> bytes:
         """Return the encoded entry at ``position`` (empty for one kept in memory)."""
-        if self._unflushed:
-            self._file.flush()
-            self._unflushed = False
         start, end = self._offsets[position], self._offsets[position + 1]
-        return os.pread(self._file.fileno(), end - start, start)
+        try:
+            if self._unflushed:
+                self._file.flush()
+                self._unflushed = False
+            return os.pread(self._file.fileno(), end - start, start)
+        except OSError as exc:
+            raise self._failure(exc) from exc
 
     def get(self, position: int) -> _Entry:
         """Return ``(facts, normal forms, received_at)`` of the entry at ``position``."""
@@ -91,10 +103,22 @@ class FactsSpill:
         return entry
 
     def close(self) -> None:
-        """Delete the file and forget every entry."""
-        self._close_file()
-        self._kept.clear()
-        self._offsets = array("q", [0])
+        """Delete the file and forget every entry (a failure to flush it is of no interest)."""
+        try:
+            with contextlib.suppress(OSError):
+                self._close_file()
+        finally:
+            self._kept.clear()
+            self._offsets = array("q", [0])
+            self._unflushed = False
+
+    def _failure(self, exc: OSError) -> CrmkitError:
+        """Return the error saying that the records' facts could not be kept on disk."""
+        return CrmkitError(
+            f"cannot keep the records' facts in a temporary file in {tempfile.gettempdir()} "
+            f"({exc.strerror or exc}) after {self._offsets[-1]:,} bytes: set TMPDIR to a "
+            "folder with room for about 0.5 KiB a record"
+        )
 
     def _keep(self, entry: Any) -> int:
         """Keep an entry in memory; return its position."""

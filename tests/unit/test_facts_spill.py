@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 
 import pytest
 
 from crmkit.domain import PartyFacts
+from crmkit.errors import CrmkitError
 from crmkit.identity.normalize import Normalizer
 from crmkit.plugins import get_plugin_manager
 from crmkit.schemas import CustomerRecordSchema, RecordValidator
@@ -71,5 +73,35 @@ def test_close_forgets_every_entry(parsed):
     """A closed spill holds nothing."""
     spill = FactsSpill()
     spill.append(*parsed[0], RECEIVED)
+    spill.close()
+    assert len(spill) == 0
+
+
+class FullDisk:
+    """A temporary file on a full disk: every write fails as the operating system says."""
+
+    def write(self, blob: bytes) -> int:  # noqa: ARG002 - the file's signature
+        """Fail: the disk is full."""
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        """Fail: the disk is full."""
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self) -> None:
+        """Fail as closing flushes."""
+        self.flush()
+
+
+def test_a_full_disk_is_a_clear_error_and_closing_after_it_still_works(parsed, monkeypatch):
+    """The error names the folder and what to do; close() forgets everything regardless."""
+    spill = FactsSpill()
+    spill._close_file.detach()
+    spill._file.close()
+    monkeypatch.setattr(spill, "_file", FullDisk())
+    monkeypatch.setattr(spill, "_close_file", FullDisk().close)
+    facts, normal = parsed[0]
+    with pytest.raises(CrmkitError, match=r"temporary file in .*No space left.*set TMPDIR"):
+        spill.append(facts, normal, RECEIVED)
     spill.close()
     assert len(spill) == 0
