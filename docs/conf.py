@@ -44,6 +44,8 @@ autodoc_member_order = "bysource"
 nitpick_ignore = [
     ("py:class", "ConfigError"),
     ("py:class", "CrmkitError"),
+    ("py:class", "TransientError"),
+    ("py:class", "PermanentError"),
     ("py:meth", "redact"),
     # a third-party class shown as a default value (intersphinx would need the network)
     ("py:class", "marshmallow.schema.Schema"),

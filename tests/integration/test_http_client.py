@@ -104,7 +104,7 @@ def test_connection_refused_is_transient():
 def test_a_timeout_is_transient(api):
     """A server that does not answer in time: a transient timeout."""
     api.stall_after = 0
-    with pytest.raises(TransientError, match="timed out"):
+    with pytest.raises(TransientError, match=r"no answer in 0\.2 s$"):
         client(api.url, retries=0, timeout=0.2).get_json("/customers")
 
 
@@ -126,6 +126,15 @@ def test_secrets_never_reach_errors_or_logs(api, caplog):
         assert secret not in text
     assert "api_key=***" in str(error.value)
     assert "invalid token ***" in str(error.value)
+
+
+def test_a_refused_hook_chooses_the_permanent_error(api):
+    """``refused`` turns a permanent status into the caller's own error; None keeps the default."""
+    http = client(api.url, sleep=pytest.fail)
+    with pytest.raises(LookupError, match="404"):
+        http.get("/contracts", refused=lambda r: LookupError(f"no contracts: {r.status_code}"))
+    with pytest.raises(PermanentError, match="HTTP 404 Not Found"):
+        http.get("/contracts", refused=lambda _r: None)
 
 
 def test_retry_after_headers_in_seconds_or_as_a_date():

@@ -1,17 +1,21 @@
-"""crmkit.sdk.rest: retries, error words and page decoding, over an in-memory transport."""
+"""crmkit.sdk.rest and the retry loop of crmkit.sdk.http, over an in-memory transport."""
 
 from __future__ import annotations
 
 import decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import msgspec
 import pytest
 
 from crmkit.errors import PermanentError, TransientError
+from crmkit.sdk.http import RetryingClient
 from crmkit.sdk.rest import RetryingSession
 from crmkit.sdk.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 SECRET = "s3cr3t-token"  # noqa: S105 - a test value
 
@@ -144,3 +148,64 @@ def test_a_page_of_another_form_is_a_permanent_error_saying_what_came():
         session.records(FakeReply(200, b"<html>", url="http://shop.test/o"))
     with pytest.raises(PermanentError, match=r"has no 'orders' list \(keys: \['errors'\]\)"):
         session.records(FakeReply(200, b'{"errors": []}', url="http://shop.test/o"), "orders")
+
+
+class ScriptedClient(RetryingClient[FakeReply]):
+    """Answers any method with the next of ``script``, noting what was sent."""
+
+    def __init__(self, script: list[FakeReply | BaseException]) -> None:
+        self.waits: list[float] = []
+        super().__init__(
+            "crm", timeout=2.0, retry=RetryPolicy(max_retries=2), sleep=self.waits.append
+        )
+        self.script = script
+        self.sent: list[tuple[str, str, bytes | None, dict[str, str]]] = []
+
+    def transmit(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str] | None
+    ) -> FakeReply:
+        """Note the request; return the next scripted reply or raise the scripted exception."""
+        self.sent.append((method, url, body, dict(headers or {})))
+        step = self.script.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        return attrs.evolve(step, url=url)
+
+
+def test_a_post_is_retried_with_its_body_and_gives_up_naming_the_attempts(caplog):
+    """POST runs the same loop as GET: body and headers on every attempt, then a TransientError."""
+    client = ScriptedClient([FakeReply(503), ConnectionError("refused"), FakeReply(502)])
+    with caplog.at_level("WARNING"), pytest.raises(TransientError) as failure:
+        client.request("POST", "http://crm.test/orders", body=b"{}", headers={"X-A": "1"})
+    assert str(failure.value) == (
+        "source 'crm': POST http://crm.test/orders: HTTP 502 (gave up after 3 attempts)"
+    )
+    assert client.sent == [("POST", "http://crm.test/orders", b"{}", {"X-A": "1"})] * 3
+    assert client.waits == [1.0, 2.0]
+    assert "POST http://crm.test/orders: cannot connect: refused; retry 2 of 2" in caplog.text
+
+
+def test_a_single_attempt_gives_up_without_counting_and_keeps_retry_after():
+    """With no retries the message has no attempt count; the Retry-After is kept."""
+    session = ScriptedSession([FakeReply(429, headers={"retry-after": "9"})], retry=RetryPolicy(0))
+    with pytest.raises(TransientError) as failure:
+        session.get("http://shop.test/orders")
+    assert str(failure.value) == "source 'shop': GET http://shop.test/orders: HTTP 429"
+    assert failure.value.retry_after == 9.0
+
+
+def test_refused_turns_a_permanent_status_into_the_callers_error():
+    """``refused`` chooses the error of a permanent status; ``None`` keeps the default."""
+    client = ScriptedClient([FakeReply(403), FakeReply(403, b"no")])
+    with pytest.raises(LookupError, match="403"):
+        client.get("http://crm.test/x", refused=lambda r: LookupError(str(r.status_code)))
+    with pytest.raises(PermanentError, match=r"GET http://crm.test/x: HTTP 403: no$"):
+        client.get("http://crm.test/x", refused=lambda _r: None)
+    assert client.waits == []
+
+
+def test_a_get_only_session_refuses_other_methods():
+    """A session that implements only ``send`` says to override ``transmit`` for a POST."""
+    session = ScriptedSession([])
+    with pytest.raises(NotImplementedError, match=r"override transmit\(\) for POST"):
+        session.request("POST", "http://shop.test/orders", body=b"{}")
