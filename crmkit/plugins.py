@@ -294,6 +294,8 @@ def direct_call(caller: Any) -> Callable[..., Any]:
     When one plain implementation serves a ``firstresult`` hook, pluggy calls it with the
     arguments it names, in its order, and returns its result: the function returned does
     just that, without pluggy's per-call dispatch. Otherwise it calls the hook itself.
+    Bind it per run, not for good: a plugin registered later is seen only by a new binding,
+    and pluggy's tracing and hook-call monitoring do not see direct calls.
     """
     impls = caller.get_hookimpls()
     spec = caller.spec

@@ -130,13 +130,17 @@ class CachedNormalizer(Normalizer):
     """
 
     def __init__(self, hook: Any, maxsize: int = CACHE_SIZE) -> None:
-        super().__init__(_DirectHooks(hook))
+        # The caches wrap a plain normaliser of their own, not this one's methods: a cache
+        # holding a method of ``self`` would make a cycle, keeping every cached value alive
+        # after a run until the cyclic collector happens to run.
+        plain = Normalizer(_DirectHooks(hook))
+        super().__init__(plain.hook)
         self.relay = hook
         self.maxsize = maxsize
-        self.contact = functools.lru_cache(maxsize)(super().contact)  # type: ignore[method-assign]
-        self.identifier = functools.lru_cache(maxsize)(super().identifier)  # type: ignore[method-assign]
-        self.address = functools.lru_cache(maxsize)(super().address)  # type: ignore[method-assign]
-        self.name_key = functools.lru_cache(maxsize)(super().name_key)  # type: ignore[method-assign]
+        self.contact = functools.lru_cache(maxsize)(plain.contact)  # type: ignore[method-assign]
+        self.identifier = functools.lru_cache(maxsize)(plain.identifier)  # type: ignore[method-assign]
+        self.address = functools.lru_cache(maxsize)(plain.address)  # type: ignore[method-assign]
+        self.name_key = functools.lru_cache(maxsize)(plain.name_key)  # type: ignore[method-assign]
 
     def cached(self, maxsize: int = CACHE_SIZE) -> Normalizer:
         """Return this normaliser when it remembers as much, else a fresh cached one."""

@@ -295,13 +295,8 @@ def compute(
     two customers then takes milliseconds, not a rebuild). Returns the inputs, the
     :class:`Resolution` and how many records no longer load.
     """
-    settings = RunSettings(
-        validator,
-        normalizer.cached(),
-        regions or {},
-        default_region,
-        config or ResolverConfig(),
-        priorities or {},
+    settings = RunSettings.for_run(
+        validator, normalizer, regions, default_region, config, priorities
     )
     model = store.state(MODEL_STATE)
     loader = settings.loader()
@@ -340,6 +335,26 @@ class RunSettings:
     default_region: str | None = None
     config: ResolverConfig = attrs.field(factory=ResolverConfig)
     priorities: dict[str, int] = attrs.field(factory=dict)
+
+    @classmethod
+    def for_run(
+        cls,
+        validator: RecordValidator,
+        normalizer: Normalizer,
+        regions: dict[str, str] | None,
+        default_region: str | None,
+        config: ResolverConfig | None,
+        priorities: dict[str, int] | None,
+    ) -> RunSettings:
+        """Return the settings of one run: its own cached normaliser, defaults where unset."""
+        return cls(
+            validator,
+            normalizer.cached(),
+            regions or {},
+            default_region,
+            config or ResolverConfig(),
+            priorities or {},
+        )
 
     def loader(self) -> InputLoader:
         """Return a fresh :class:`InputLoader` for these settings."""
@@ -394,13 +409,8 @@ def resolve_customers(
     ``dry_run`` nothing is written and the report says what would merge and split.
     """
     started = time.perf_counter()
-    settings = RunSettings(
-        validator,
-        normalizer.cached(),
-        regions or {},
-        default_region,
-        config or ResolverConfig(),
-        priorities or {},
+    settings = RunSettings.for_run(
+        validator, normalizer, regions, default_region, config, priorities
     )
     plan = None if full else _incremental_plan(store, settings)
     if plan is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from crmkit.domain import Address, ContactKind, PartyFacts
@@ -312,3 +315,16 @@ def test_a_hook_with_a_wrapper_or_several_implementations_goes_through_pluggy():
     assert direct_call(pm.hook.normalize_phone) is pm.hook.normalize_phone
     point = Normalizer(pm.hook).cached().contact(ContactKind.PHONE, "+7 495 1234567", "RU")
     assert point.value == "+74951234567!"
+
+
+def test_a_cached_normalizer_and_its_values_go_as_soon_as_the_run_drops_it(hook):
+    """No reference cycle: reference counting alone frees the normaliser and its caches."""
+    cached = Normalizer(hook).cached()
+    cached.contact(ContactKind.PHONE, "8 (495) 123-45-67", "RU")
+    gone = weakref.ref(cached)
+    gc.disable()
+    try:
+        del cached
+        assert gone() is None
+    finally:
+        gc.enable()
